@@ -1,0 +1,84 @@
+// Every storage path the registry uses, built here and nowhere else. The layout is CNCF
+// distribution's (registry:2) under /docker/registry/v2, byte-compatible in both directions.
+import type { Digest } from '../oci/digest.js';
+
+export const ROOT = '/docker/registry/v2';
+
+export type PathSpec =
+  | { kind: 'blobsRoot' }
+  | { kind: 'blobData'; digest: Digest }
+  | { kind: 'blobDir'; digest: Digest }
+  | { kind: 'repositoriesRoot' }
+  | { kind: 'repository'; name: string }
+  | { kind: 'layerLink'; name: string; digest: Digest }
+  | { kind: 'layersRoot'; name: string }
+  | { kind: 'manifestRevisionsRoot'; name: string }
+  | { kind: 'manifestRevisionLink'; name: string; digest: Digest }
+  | { kind: 'manifestRevision'; name: string; digest: Digest }
+  | { kind: 'tagsRoot'; name: string }
+  | { kind: 'tag'; name: string; tag: string }
+  | { kind: 'tagCurrentLink'; name: string; tag: string }
+  | { kind: 'tagIndexEntryLink'; name: string; tag: string; digest: Digest }
+  | { kind: 'tagIndex'; name: string; tag: string }
+  | { kind: 'uploadsRoot'; name: string }
+  | { kind: 'uploadData'; name: string; id: string }
+  | { kind: 'uploadStartedAt'; name: string; id: string }
+  | { kind: 'uploadDir'; name: string; id: string }
+  /** Our extension: subject digest -> referrer manifests, so the referrers API needs no scan. */
+  | { kind: 'referrersRoot'; name: string; subject: Digest }
+  | { kind: 'referrerLink'; name: string; subject: Digest; digest: Digest };
+
+function blobDir(d: Digest): string {
+  return `${ROOT}/blobs/${d.algorithm}/${d.hex.slice(0, 2)}/${d.hex}`;
+}
+
+function repo(name: string): string {
+  return `${ROOT}/repositories/${name}`;
+}
+
+export function pathFor(spec: PathSpec): string {
+  switch (spec.kind) {
+    case 'blobsRoot':
+      return `${ROOT}/blobs`;
+    case 'blobDir':
+      return blobDir(spec.digest);
+    case 'blobData':
+      return `${blobDir(spec.digest)}/data`;
+    case 'repositoriesRoot':
+      return `${ROOT}/repositories`;
+    case 'repository':
+      return repo(spec.name);
+    case 'layersRoot':
+      return `${repo(spec.name)}/_layers`;
+    case 'layerLink':
+      return `${repo(spec.name)}/_layers/${spec.digest.algorithm}/${spec.digest.hex}/link`;
+    case 'manifestRevisionsRoot':
+      return `${repo(spec.name)}/_manifests/revisions`;
+    case 'manifestRevision':
+      return `${repo(spec.name)}/_manifests/revisions/${spec.digest.algorithm}/${spec.digest.hex}`;
+    case 'manifestRevisionLink':
+      return `${repo(spec.name)}/_manifests/revisions/${spec.digest.algorithm}/${spec.digest.hex}/link`;
+    case 'tagsRoot':
+      return `${repo(spec.name)}/_manifests/tags`;
+    case 'tag':
+      return `${repo(spec.name)}/_manifests/tags/${spec.tag}`;
+    case 'tagCurrentLink':
+      return `${repo(spec.name)}/_manifests/tags/${spec.tag}/current/link`;
+    case 'tagIndex':
+      return `${repo(spec.name)}/_manifests/tags/${spec.tag}/index`;
+    case 'tagIndexEntryLink':
+      return `${repo(spec.name)}/_manifests/tags/${spec.tag}/index/${spec.digest.algorithm}/${spec.digest.hex}/link`;
+    case 'uploadsRoot':
+      return `${repo(spec.name)}/_uploads`;
+    case 'uploadDir':
+      return `${repo(spec.name)}/_uploads/${spec.id}`;
+    case 'uploadData':
+      return `${repo(spec.name)}/_uploads/${spec.id}/data`;
+    case 'uploadStartedAt':
+      return `${repo(spec.name)}/_uploads/${spec.id}/startedat`;
+    case 'referrersRoot':
+      return `${repo(spec.name)}/_referrers/${spec.subject.algorithm}/${spec.subject.hex}`;
+    case 'referrerLink':
+      return `${repo(spec.name)}/_referrers/${spec.subject.algorithm}/${spec.subject.hex}/${spec.digest.algorithm}/${spec.digest.hex}/link`;
+  }
+}

@@ -1,0 +1,56 @@
+// The storage driver contract: small and dumb. A driver sees only slash-separated paths
+// (never digests or repositories); everything registry-specific lives above it.
+import type { Readable } from 'node:stream';
+
+export interface FileInfo {
+  /** The path as asked for (normalised, leading slash). */
+  path: string;
+  /** Bytes; 0 for directories. */
+  size: number;
+  modTime: Date;
+  isDir: boolean;
+}
+
+/**
+ * A write in progress. Bytes become visible at `path` only on commit (filesystem: the file is
+ * fsynced; S3: the multipart upload completes). `close` keeps what was written so that a later
+ * `writer(path, true)` can append to it; `cancel` throws it away.
+ */
+export interface StorageWriter {
+  /** Total bytes at the path so far, including what an appending writer found there. */
+  readonly size: number;
+  write(chunk: Uint8Array): Promise<void>;
+  /** Flush and release; the bytes stay for a later append. */
+  close(): Promise<void>;
+  /** Flush, make durable, release. After commit the content is final. */
+  commit(): Promise<void>;
+  /** Release and delete what was written. */
+  cancel(): Promise<void>;
+}
+
+export interface WalkOptions {
+  /** Called for each directory before descending; return false to skip its children. */
+  enterDir?: (info: FileInfo) => boolean | Promise<boolean>;
+}
+
+export interface StorageDriver {
+  /** A short name stamped on errors and logs ("filesystem", "s3", "inmemory"). */
+  readonly name: string;
+  getContent(path: string): Promise<Buffer>;
+  /** Atomic: a reader sees the old content or the new, never a part. */
+  putContent(path: string, content: Uint8Array): Promise<void>;
+  /** A stream of the file from `offset` (to the end, or `length` bytes). */
+  reader(path: string, offset?: number, length?: number): Promise<Readable>;
+  writer(path: string, append: boolean): Promise<StorageWriter>;
+  stat(path: string): Promise<FileInfo>;
+  /** Full paths of the direct children of a directory, sorted. */
+  list(path: string): Promise<string[]>;
+  /** Atomic move of a file, replacing any file at `dest`. */
+  move(source: string, dest: string): Promise<void>;
+  /** Deletes a file or a whole directory tree. */
+  delete(path: string): Promise<void>;
+  /** A URL the client may fetch the content from directly, or null to have the registry serve it. */
+  redirectUrl(path: string, method: 'GET' | 'HEAD'): Promise<string | null>;
+  /** Depth-first walk in lexical order, calling `visit` for every file and directory under `path`. */
+  walk(path: string, visit: (info: FileInfo) => void | Promise<void>, options?: WalkOptions): Promise<void>;
+}
