@@ -11,6 +11,7 @@ export type PathSpec =
   | { kind: 'repositoriesRoot' }
   | { kind: 'repository'; name: string }
   | { kind: 'layerLink'; name: string; digest: Digest }
+  | { kind: 'layerDir'; name: string; digest: Digest }
   | { kind: 'layersRoot'; name: string }
   | { kind: 'manifestRevisionsRoot'; name: string }
   | { kind: 'manifestRevisionLink'; name: string; digest: Digest }
@@ -26,6 +27,7 @@ export type PathSpec =
   | { kind: 'uploadDir'; name: string; id: string }
   /** Our extension: subject digest -> referrer manifests, so the referrers API needs no scan. */
   | { kind: 'referrersRoot'; name: string; subject: Digest }
+  | { kind: 'referrerDir'; name: string; subject: Digest; digest: Digest }
   | { kind: 'referrerLink'; name: string; subject: Digest; digest: Digest };
 
 function blobDir(d: Digest): string {
@@ -50,6 +52,8 @@ export function pathFor(spec: PathSpec): string {
       return repo(spec.name);
     case 'layersRoot':
       return `${repo(spec.name)}/_layers`;
+    case 'layerDir':
+      return `${repo(spec.name)}/_layers/${spec.digest.algorithm}/${spec.digest.hex}`;
     case 'layerLink':
       return `${repo(spec.name)}/_layers/${spec.digest.algorithm}/${spec.digest.hex}/link`;
     case 'manifestRevisionsRoot':
@@ -78,7 +82,9 @@ export function pathFor(spec: PathSpec): string {
       return `${repo(spec.name)}/_uploads/${spec.id}/startedat`;
     case 'referrersRoot':
       return `${repo(spec.name)}/_referrers/${spec.subject.algorithm}/${spec.subject.hex}`;
+    case 'referrerDir':
+      return `${repo(spec.name)}/_referrers/${spec.subject.algorithm}/${spec.subject.hex}/${spec.digest.algorithm}/${spec.digest.hex}`;
     case 'referrerLink':
-      return `${repo(spec.name)}/_referrers/${spec.subject.algorithm}/${spec.subject.hex}/${spec.digest.algorithm}/${spec.digest.hex}/link`;
+      return `${pathFor({ ...spec, kind: 'referrerDir' })}/link`;
   }
 }

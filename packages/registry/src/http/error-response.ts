@@ -1,0 +1,46 @@
+// Turns any error into the spec's JSON error body with the right status; never a 500 for a
+// client's mistake, never a secret or a server path in the body.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '@private-registry/core';
+import { RegistryError } from '../oci/registry-errors.js';
+import { StorageUnavailableError, InvalidOffsetError, InvalidPathError } from '../storage/storage-errors.js';
+
+function isClientAbort(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || (err instanceof Error && err.message === 'aborted');
+}
+
+export function toRegistryError(err: unknown): RegistryError {
+  if (err instanceof RegistryError) return err;
+  if (err instanceof InvalidOffsetError) return new RegistryError('RANGE_INVALID', 'invalid content range', { status: 416 });
+  if (err instanceof InvalidPathError) return new RegistryError('NAME_INVALID', 'invalid repository name or reference');
+  if (err instanceof StorageUnavailableError) {
+    return new RegistryError('UNAVAILABLE', 'storage backend unavailable, retry later', { detail: { driver: err.driver } });
+  }
+  return new RegistryError('UNKNOWN', 'internal server error');
+}
+
+export function sendError(req: IncomingMessage, res: ServerResponse, err: unknown, log: Logger): void {
+  const error = toRegistryError(err);
+  if (isClientAbort(err)) {
+    log.debug({ err }, 'client went away');
+  } else if (error.status >= 500) {
+    log.error({ err, method: req.method, url: req.url }, 'request failed');
+  } else {
+    log.debug({ code: error.code, method: req.method, url: req.url }, 'client error');
+  }
+  if (res.headersSent) {
+    // Mid-stream failure: the only honest signal left is to cut the connection.
+    res.destroy(err instanceof Error ? err : undefined);
+    return;
+  }
+  const payload = req.method === 'HEAD' ? undefined : Buffer.from(JSON.stringify(error.toBody()));
+  res.writeHead(error.status, {
+    ...error.headers,
+    'Content-Type': 'application/json',
+    'Content-Length': payload?.length ?? 0,
+  });
+  res.end(payload);
+  // An unread request body would otherwise be parsed as the next request on a kept-alive socket.
+  if (!req.readableEnded && !req.complete) req.resume();
+}

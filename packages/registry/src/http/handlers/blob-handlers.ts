@@ -1,0 +1,53 @@
+// GET/HEAD/DELETE /v2/<name>/blobs/<digest>: streaming reads with byte ranges, or a redirect.
+import { pipeline } from 'node:stream/promises';
+import { parseDigest } from '../../oci/digest.js';
+import { parseRange } from '../range-header.js';
+import { sendEmpty, type RequestContext } from '../request-context.js';
+import { requireDeleteAllowed } from './write-policy.js';
+
+export async function getBlob(ctx: RequestContext): Promise<void> {
+  const digest = parseDigest(ctx.reference);
+  const { blobs } = ctx.services;
+  const common = {
+    'Docker-Content-Digest': digest.value,
+    'Accept-Ranges': 'bytes',
+    'Content-Type': 'application/octet-stream',
+    ETag: `"${digest.value}"`,
+    'Cache-Control': 'max-age=31536000',
+  };
+  if (ctx.req.method === 'HEAD') {
+    const descriptor = await blobs.stat(ctx.name, digest);
+    ctx.res.writeHead(200, { ...common, 'Content-Length': descriptor.size });
+    ctx.res.end();
+    return;
+  }
+  const descriptor = await blobs.stat(ctx.name, digest);
+  const range = parseRange(headerValue(ctx.req.headers.range), descriptor.size);
+  const content = await blobs.open(ctx.name, digest, range ?? undefined);
+  if (content.kind === 'redirect') {
+    ctx.res.writeHead(307, { Location: content.url, 'Docker-Content-Digest': digest.value, 'Content-Length': 0 });
+    ctx.res.end();
+    return;
+  }
+  if (range) {
+    ctx.res.writeHead(206, {
+      ...common,
+      'Content-Length': range.end - range.start + 1,
+      'Content-Range': `bytes ${range.start}-${range.end}/${descriptor.size}`,
+    });
+  } else {
+    ctx.res.writeHead(200, { ...common, 'Content-Length': descriptor.size });
+  }
+  await pipeline(content.stream, ctx.res);
+}
+
+export async function deleteBlob(ctx: RequestContext): Promise<void> {
+  requireDeleteAllowed(ctx);
+  const digest = parseDigest(ctx.reference);
+  await ctx.services.blobs.unlink(ctx.name, digest);
+  sendEmpty(ctx, 202, { 'Docker-Content-Digest': digest.value });
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}

@@ -1,0 +1,39 @@
+// Listings: GET /v2/, tags/list, _catalog (with n/last pagination) and the referrers API.
+import { parseDigest } from '../../oci/digest.js';
+import { MediaType } from '../../oci/media-types.js';
+import { paginate } from '../../services/repository-pages.js';
+import { nextLink, parsePageQuery } from '../pagination-query.js';
+import { sendJson, type RequestContext } from '../request-context.js';
+
+/** _catalog answers at most this many names when the client does not say `n`. */
+export const DEFAULT_CATALOG_PAGE = 1000;
+
+export async function getBase(ctx: RequestContext): Promise<void> {
+  sendJson(ctx, 200, {});
+}
+
+export async function listTags(ctx: RequestContext): Promise<void> {
+  const page = parsePageQuery(ctx.query);
+  const tags = await ctx.services.tags.list(ctx.name);
+  const { items, next } = paginate(tags, page.n, page.last);
+  const headers: Record<string, string> = {};
+  if (next !== undefined && page.n !== undefined) headers.Link = nextLink(`/v2/${ctx.name}/tags/list`, page.n, next);
+  sendJson(ctx, 200, { name: ctx.name, tags: items }, headers);
+}
+
+export async function listCatalog(ctx: RequestContext): Promise<void> {
+  const page = parsePageQuery(ctx.query);
+  const n = page.n ?? DEFAULT_CATALOG_PAGE;
+  const { items, next } = paginate(await ctx.services.catalog.repositories(), n, page.last);
+  const headers: Record<string, string> = {};
+  if (next !== undefined) headers.Link = nextLink('/v2/_catalog', n, next);
+  sendJson(ctx, 200, { repositories: items }, headers);
+}
+
+export async function listReferrers(ctx: RequestContext): Promise<void> {
+  const subject = parseDigest(ctx.reference);
+  const artifactType = ctx.query.get('artifactType') ?? undefined;
+  const answer = await ctx.services.referrers.list(ctx.name, subject, artifactType);
+  const headers: Record<string, string> = answer.filtered ? { 'OCI-Filters-Applied': 'artifactType' } : {};
+  sendJson(ctx, 200, answer.index, headers, MediaType.OciIndex);
+}

@@ -1,0 +1,59 @@
+// GET/HEAD/PUT/DELETE /v2/<name>/manifests/<reference>: byte-exact storage and serving.
+import type { IncomingMessage } from 'node:http';
+import { MAX_MANIFEST_BYTES } from '../../oci/manifest.js';
+import { RegistryError } from '../../oci/registry-errors.js';
+import { parseReference } from '../../services/manifest-store.js';
+import { contentLength, locationFor, sendEmpty, type RequestContext } from '../request-context.js';
+import { requireDeleteAllowed, requireWritable } from './write-policy.js';
+
+function tooLarge(): RegistryError {
+  return new RegistryError('MANIFEST_TOO_LARGE', `manifest exceeds ${MAX_MANIFEST_BYTES} bytes`, { status: 413 });
+}
+
+/** Reads a manifest body, refusing past the limit without buffering more than it. */
+async function readManifestBody(req: IncomingMessage): Promise<Buffer> {
+  const declared = contentLength(req);
+  if (declared !== undefined && declared > MAX_MANIFEST_BYTES) throw tooLarge();
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of req) {
+    total += (chunk as Buffer).length;
+    if (total > MAX_MANIFEST_BYTES) throw tooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks, total);
+}
+
+export async function getManifest(ctx: RequestContext): Promise<void> {
+  const reference = parseReference(ctx.reference);
+  const manifest = await ctx.services.manifests.get(ctx.name, reference);
+  ctx.res.writeHead(200, {
+    'Content-Type': manifest.mediaType,
+    'Content-Length': manifest.content.length,
+    'Docker-Content-Digest': manifest.digest.value,
+    ETag: `"${manifest.digest.value}"`,
+  });
+  ctx.res.end(ctx.req.method === 'HEAD' ? undefined : manifest.content);
+}
+
+export async function putManifest(ctx: RequestContext): Promise<void> {
+  requireWritable(ctx);
+  const reference = parseReference(ctx.reference);
+  const content = await readManifestBody(ctx.req);
+  const contentType = ctx.req.headers['content-type'];
+  const result = await ctx.services.manifests.put(ctx.name, reference, content, contentType);
+  const headers: Record<string, string> = {
+    Location: locationFor(ctx, `/v2/${ctx.name}/manifests/${result.digest.value}`),
+    'Docker-Content-Digest': result.digest.value,
+  };
+  if (result.subject) headers['OCI-Subject'] = result.subject.value;
+  sendEmpty(ctx, 201, headers);
+}
+
+export async function deleteManifest(ctx: RequestContext): Promise<void> {
+  requireDeleteAllowed(ctx);
+  const reference = parseReference(ctx.reference);
+  if (reference.kind === 'tag') await ctx.services.tags.untag(ctx.name, reference.tag);
+  else await ctx.services.manifests.delete(ctx.name, reference.digest);
+  sendEmpty(ctx, 202, {});
+}

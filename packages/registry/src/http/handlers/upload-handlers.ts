@@ -1,0 +1,105 @@
+// Blob uploads: POST (session, monolithic, mount), PATCH chunks, PUT to close, GET status, DELETE.
+import { parseDigest } from '../../oci/digest.js';
+import { RegistryError } from '../../oci/registry-errors.js';
+import { isValidRepositoryName } from '../../oci/repository-name.js';
+import { rangeHeader, type UploadState } from '../../services/upload-store.js';
+import type { BlobDescriptor } from '../../services/blob-store.js';
+import { parseContentRange } from '../range-header.js';
+import { contentLength, hasBody, locationFor, sendEmpty, type RequestContext } from '../request-context.js';
+import { requireWritable } from './write-policy.js';
+
+function uploadPath(state: UploadState): string {
+  return `/v2/${state.name}/blobs/uploads/${state.id}`;
+}
+
+function sendUploadState(ctx: RequestContext, status: number, state: UploadState): void {
+  sendEmpty(ctx, status, {
+    Location: locationFor(ctx, uploadPath(state)),
+    Range: rangeHeader(state.size),
+    'Docker-Upload-UUID': state.id,
+  });
+}
+
+function sendBlobCreated(ctx: RequestContext, blob: BlobDescriptor): void {
+  sendEmpty(ctx, 201, {
+    Location: locationFor(ctx, `/v2/${ctx.name}/blobs/${blob.digest.value}`),
+    'Docker-Content-Digest': blob.digest.value,
+  });
+}
+
+export async function startUpload(ctx: RequestContext): Promise<void> {
+  requireWritable(ctx);
+  const { uploads, blobs } = ctx.services;
+  const mount = ctx.query.get('mount');
+  if (mount !== null) {
+    const digest = parseDigest(mount);
+    const from = ctx.query.get('from');
+    // With `from`, the blob must be linked there; without it, anywhere in the registry will do.
+    // (When access control arrives, the anywhere case must be limited to readable repositories.)
+    const source = from !== null && isValidRepositoryName(from) ? await blobs.isLinked(from, digest) : from === null;
+    const descriptor = source ? await blobs.statGlobal(digest) : null;
+    if (descriptor) {
+      await blobs.link(ctx.name, digest);
+      ctx.req.resume();
+      sendBlobCreated(ctx, descriptor);
+      return;
+    }
+  }
+  const digestParam = ctx.query.get('digest');
+  if (digestParam !== null) {
+    const digest = parseDigest(digestParam);
+    const length = contentLength(ctx.req);
+    const blob = await uploads.uploadWhole(ctx.name, digest, ctx.req, length === undefined ? {} : { length });
+    sendBlobCreated(ctx, blob);
+    return;
+  }
+  ctx.req.resume();
+  const state = await uploads.start(ctx.name);
+  sendUploadState(ctx, 202, state);
+}
+
+export async function getUploadStatus(ctx: RequestContext): Promise<void> {
+  const state = await ctx.services.uploads.status(ctx.name, ctx.reference);
+  sendUploadState(ctx, 204, state);
+}
+
+function chunkOptions(ctx: RequestContext): { start?: number; length?: number } {
+  const range = parseContentRange(firstHeader(ctx.req.headers['content-range']));
+  const length = contentLength(ctx.req);
+  const options: { start?: number; length?: number } = {};
+  if (range) options.start = range.start;
+  if (length !== undefined) options.length = length;
+  if (range && length !== undefined && range.end - range.start + 1 !== length) {
+    throw new RegistryError('RANGE_INVALID', 'Content-Range does not match Content-Length', {
+      status: 416,
+      detail: { contentRange: `${range.start}-${range.end}`, contentLength: length },
+    });
+  }
+  return options;
+}
+
+export async function patchUpload(ctx: RequestContext): Promise<void> {
+  requireWritable(ctx);
+  const options = chunkOptions(ctx);
+  const state = await ctx.services.uploads.append(ctx.name, ctx.reference, ctx.req, options);
+  sendUploadState(ctx, 202, state);
+}
+
+export async function completeUpload(ctx: RequestContext): Promise<void> {
+  requireWritable(ctx);
+  const digest = parseDigest(ctx.query.get('digest'));
+  const { uploads } = ctx.services;
+  const blob = hasBody(ctx.req)
+    ? await uploads.complete(ctx.name, ctx.reference, digest, ctx.req, chunkOptions(ctx))
+    : await uploads.complete(ctx.name, ctx.reference, digest);
+  sendBlobCreated(ctx, blob);
+}
+
+export async function cancelUpload(ctx: RequestContext): Promise<void> {
+  await ctx.services.uploads.cancel(ctx.name, ctx.reference);
+  sendEmpty(ctx, 204, {});
+}
+
+function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}

@@ -1,0 +1,53 @@
+// The /v2 dispatcher: match the path, validate the repository name, run the handler, map errors.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '@private-registry/core';
+import { checkRepositoryName } from '../oci/repository-name.js';
+import { RegistryError } from '../oci/registry-errors.js';
+import type { RegistryServices } from '../services/registry-services.js';
+import { matchRoute } from './route-match.js';
+import { ROUTES, type Method } from './route-table.js';
+import { sendError } from './error-response.js';
+import type { RequestContext, UrlPolicy } from './request-context.js';
+
+export interface RegistryHandlerOptions {
+  services: RegistryServices;
+  log: Logger;
+  urls: UrlPolicy;
+}
+
+const NO_QUERY = new URLSearchParams();
+
+export type V2Handler = (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void>;
+
+/** Returns a handler for paths relative to /v2 ("/" for the base endpoint). */
+export function createRegistryHandler(options: RegistryHandlerOptions): V2Handler {
+  return async (req, res, rawPath) => {
+    res.setHeader('Docker-Distribution-API-Version', 'registry/2.0');
+    try {
+      const q = rawPath.indexOf('?');
+      const path = q === -1 ? rawPath : rawPath.slice(0, q);
+      const query = q === -1 ? NO_QUERY : new URLSearchParams(rawPath.slice(q + 1));
+      const match = matchRoute(path);
+      if (!match) {
+        throw new RegistryError('NAME_UNKNOWN', 'no such endpoint or repository', { status: 404, detail: { path: path.slice(0, 200) } });
+      }
+      const handler = ROUTES[match.endpoint][req.method as Method];
+      if (!handler) {
+        throw new RegistryError('UNSUPPORTED', `method ${req.method} not allowed on this endpoint`, { status: 405 });
+      }
+      const ctx: RequestContext = {
+        req,
+        res,
+        services: options.services,
+        log: options.log,
+        name: match.name === undefined ? '' : checkRepositoryName(match.name),
+        reference: match.reference ?? '',
+        query,
+        urls: options.urls,
+      };
+      await handler(ctx);
+    } catch (err) {
+      sendError(req, res, err, options.log);
+    }
+  };
+}

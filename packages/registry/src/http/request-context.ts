@@ -1,0 +1,62 @@
+// What a handler gets: the raw request and response, the services, the validated route values.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '@private-registry/core';
+import type { RegistryServices } from '../services/registry-services.js';
+
+export interface UrlPolicy {
+  /** http.host: the external base URL for Location headers. */
+  host?: string;
+  /** http.relativeurls: answer with relative Location headers. */
+  relative: boolean;
+  /** Whether this listener serves TLS (for absolute URLs without http.host). */
+  tls: boolean;
+}
+
+export interface RequestContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  services: RegistryServices;
+  log: Logger;
+  /** Validated repository name ("" for endpoints without one). */
+  name: string;
+  /** The raw tag, digest or upload id from the path. */
+  reference: string;
+  query: URLSearchParams;
+  urls: UrlPolicy;
+}
+
+/** An absolute (or, with http.relativeurls, relative) URL for a registry path. */
+export function locationFor(ctx: RequestContext, path: string): string {
+  if (ctx.urls.relative) return path;
+  if (ctx.urls.host) return `${ctx.urls.host.replace(/\/+$/, '')}${path}`;
+  const forwarded = ctx.req.headers['x-forwarded-proto'];
+  const proto = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim() || (ctx.urls.tls ? 'https' : 'http');
+  const host = ctx.req.headers.host;
+  return host ? `${proto}://${host}${path}` : path;
+}
+
+/** Content-Length as a number, or undefined when absent; a garbage value is a client error. */
+export function contentLength(req: IncomingMessage): number | undefined {
+  const header = req.headers['content-length'];
+  if (header === undefined) return undefined;
+  const n = Number(header);
+  return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
+
+/** Whether the request carries a body at all (a length > 0, or chunked transfer). */
+export function hasBody(req: IncomingMessage): boolean {
+  const length = contentLength(req);
+  if (length !== undefined) return length > 0;
+  return req.headers['transfer-encoding'] !== undefined;
+}
+
+export function sendEmpty(ctx: RequestContext, status: number, headers: Record<string, string | number>): void {
+  ctx.res.writeHead(status, { ...headers, 'Content-Length': 0 });
+  ctx.res.end();
+}
+
+export function sendJson(ctx: RequestContext, status: number, body: unknown, headers: Record<string, string> = {}, contentType = 'application/json'): void {
+  const payload = Buffer.from(JSON.stringify(body));
+  ctx.res.writeHead(status, { ...headers, 'Content-Type': contentType, 'Content-Length': payload.length });
+  ctx.res.end(ctx.req.method === 'HEAD' ? undefined : payload);
+}

@@ -1,0 +1,119 @@
+// Manifests: validated on push, stored as blobs with a revision link, served byte-exact.
+import type { StorageDriver } from '../storage/storage-driver.js';
+import { isPathNotFound } from '../storage/storage-errors.js';
+import { pathFor } from '../storage/path-spec.js';
+import { digestOf, isDigestReference, parseDigest, type Digest } from '../oci/digest.js';
+import { isValidTag } from '../oci/repository-name.js';
+import { parseManifest, type ParsedManifest } from '../oci/manifest.js';
+import { RegistryError } from '../oci/registry-errors.js';
+import type { BlobStore } from './blob-store.js';
+import type { TagStore } from './tag-store.js';
+import { manifestUnknown } from './tag-store.js';
+import type { ReferrersIndex } from './referrers-index.js';
+import { ManifestCache, type CachedManifest } from './manifest-cache.js';
+import { readLink, writeLink, deleteIfPresent } from './link-files.js';
+import { repositoryExists, nameUnknown } from './repository-check.js';
+
+export interface ManifestContent extends CachedManifest {
+  digest: Digest;
+}
+
+export interface PutManifestResult {
+  digest: Digest;
+  subject?: Digest;
+}
+
+export type Reference = { kind: 'tag'; tag: string } | { kind: 'digest'; digest: Digest };
+
+export function parseReference(reference: string): Reference {
+  if (isDigestReference(reference)) return { kind: 'digest', digest: parseDigest(reference) };
+  if (!isValidTag(reference)) {
+    throw new RegistryError('TAG_INVALID', 'manifest tag did not match URI', { detail: { tag: reference.slice(0, 200) } });
+  }
+  return { kind: 'tag', tag: reference };
+}
+
+export class ManifestStore {
+  private readonly cache = new ManifestCache();
+
+  constructor(
+    private readonly driver: StorageDriver,
+    private readonly blobs: BlobStore,
+    private readonly tags: TagStore,
+    private readonly referrers: ReferrersIndex,
+  ) {}
+
+  async get(name: string, reference: Reference): Promise<ManifestContent> {
+    const digest = reference.kind === 'tag' ? await this.tags.resolve(name, reference.tag) : reference.digest;
+    const linked = await readLink(this.driver, pathFor({ kind: 'manifestRevisionLink', name, digest }));
+    if (!linked || linked.value !== digest.value) {
+      if (reference.kind === 'digest' && !(await repositoryExists(this.driver, name))) throw nameUnknown(name);
+      throw manifestUnknown(name, digest.value);
+    }
+    const content = await this.load(digest);
+    if (!content) throw manifestUnknown(name, digest.value);
+    return { ...content, digest };
+  }
+
+  /** Reads a manifest body by digest (no repository check), through the cache. */
+  async load(digest: Digest): Promise<CachedManifest | null> {
+    const cached = this.cache.get(digest.value);
+    if (cached) return cached;
+    let content: Buffer;
+    try {
+      content = await this.driver.getContent(pathFor({ kind: 'blobData', digest }));
+    } catch (err) {
+      if (isPathNotFound(err)) return null;
+      throw err;
+    }
+    const parsed = parseManifest(content, undefined);
+    const entry = { content, mediaType: parsed.mediaType, parsed };
+    this.cache.set(digest.value, entry);
+    return entry;
+  }
+
+  async put(name: string, reference: Reference, content: Buffer, contentType: string | undefined): Promise<PutManifestResult> {
+    const parsed = parseManifest(content, contentType);
+    const algorithm = reference.kind === 'digest' ? reference.digest.algorithm : 'sha256';
+    const digest = digestOf(content, algorithm);
+    if (reference.kind === 'digest' && reference.digest.value !== digest.value) {
+      throw new RegistryError('DIGEST_INVALID', 'provided digest did not match uploaded content', {
+        detail: { expected: reference.digest.value, actual: digest.value },
+      });
+    }
+    await this.checkReferences(name, parsed);
+    // Order matters for crash safety: content, then revision link, then tag and referrer links.
+    const blobPath = pathFor({ kind: 'blobData', digest });
+    if (!(await this.blobs.statGlobal(digest))) await this.driver.putContent(blobPath, content);
+    await writeLink(this.driver, pathFor({ kind: 'manifestRevisionLink', name, digest }), digest);
+    if (reference.kind === 'tag') await this.tags.tag(name, reference.tag, digest);
+    if (parsed.subject) await this.referrers.add(name, parsed.subject.digest, digest);
+    this.cache.set(digest.value, { content, mediaType: parsed.mediaType, parsed });
+    return parsed.subject ? { digest, subject: parsed.subject.digest } : { digest };
+  }
+
+  /** Deletes a manifest revision with every tag pointing at it and its referrer entry. */
+  async delete(name: string, digest: Digest): Promise<void> {
+    const manifest = await this.get(name, { kind: 'digest', digest });
+    for (const tag of await this.tags.tagsOf(name, digest)) await this.tags.untag(name, tag).catch(() => undefined);
+    if (manifest.parsed.subject) await this.referrers.remove(name, manifest.parsed.subject.digest, digest);
+    await deleteIfPresent(this.driver, pathFor({ kind: 'manifestRevision', name, digest }));
+  }
+
+  private async checkReferences(name: string, parsed: ParsedManifest): Promise<void> {
+    const missing: string[] = [];
+    for (const blob of parsed.blobs) {
+      if (blob.urls && blob.urls.length > 0) continue; // foreign layers live elsewhere by design
+      if (!(await this.blobs.isLinked(name, blob.digest)) || !(await this.blobs.statGlobal(blob.digest))) missing.push(blob.digest.value);
+    }
+    for (const child of parsed.manifests) {
+      const linked = await readLink(this.driver, pathFor({ kind: 'manifestRevisionLink', name, digest: child.digest }));
+      if (!linked) missing.push(child.digest.value);
+    }
+    if (missing.length > 0) {
+      throw new RegistryError('MANIFEST_BLOB_UNKNOWN', 'manifest references a manifest or blob unknown to registry', {
+        detail: { digests: missing },
+      });
+    }
+  }
+}

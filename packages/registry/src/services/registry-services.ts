@@ -1,0 +1,38 @@
+// The composition root of the service layer: one object holding every service over one driver.
+import type { StorageDriver } from '../storage/storage-driver.js';
+import { BlobStore } from './blob-store.js';
+import { UploadStore } from './upload-store.js';
+import { TagStore } from './tag-store.js';
+import { ManifestStore } from './manifest-store.js';
+import { ReferrersIndex } from './referrers-index.js';
+import { Referrers } from './referrers.js';
+import { Catalog } from './catalog.js';
+
+export interface RegistryPolicy {
+  /** storage.delete.enabled: off → every DELETE answers 405 UNSUPPORTED. */
+  deleteEnabled: boolean;
+  /** storage.maintenance.readonly.enabled: pushes and deletes answer 405. */
+  readOnly: boolean;
+}
+
+export class RegistryServices {
+  readonly blobs: BlobStore;
+  readonly uploads: UploadStore;
+  readonly tags: TagStore;
+  readonly manifests: ManifestStore;
+  readonly referrers: Referrers;
+  readonly catalog: Catalog;
+
+  constructor(
+    readonly driver: StorageDriver,
+    readonly policy: RegistryPolicy,
+  ) {
+    const referrersIndex = new ReferrersIndex(driver);
+    this.blobs = new BlobStore(driver);
+    this.uploads = new UploadStore(driver, this.blobs);
+    this.tags = new TagStore(driver);
+    this.manifests = new ManifestStore(driver, this.blobs, this.tags, referrersIndex);
+    this.referrers = new Referrers(driver, referrersIndex, this.manifests);
+    this.catalog = new Catalog(driver);
+  }
+}

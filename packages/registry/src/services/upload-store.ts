@@ -1,0 +1,198 @@
+// Blob upload sessions: data and start time live in storage (so any replica can continue an
+// upload); the running hash is a per-process cache, recomputed from storage when it is missing.
+import { randomUUID, createHash, type Hash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { StorageDriver, StorageWriter } from '../storage/storage-driver.js';
+import { isPathNotFound } from '../storage/storage-errors.js';
+import { pathFor } from '../storage/path-spec.js';
+import { digestFromHash, type Digest, type DigestAlgorithm } from '../oci/digest.js';
+import { RegistryError } from '../oci/registry-errors.js';
+import type { BlobDescriptor, BlobStore } from './blob-store.js';
+import { KeyedLock } from './keyed-lock.js';
+import { deleteIfPresent } from './link-files.js';
+
+const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const HASH_CACHE_LIMIT = 10_000;
+
+export interface UploadState {
+  name: string;
+  id: string;
+  /** Bytes received so far. */
+  size: number;
+}
+
+export interface AppendOptions {
+  /** Where the client says this chunk starts (Content-Range); must equal the current size. */
+  start?: number;
+  /** Content-Length, when the client sent one; a body of another length is SIZE_INVALID. */
+  length?: number;
+}
+
+interface RunningHash {
+  offset: number;
+  algorithm: DigestAlgorithm;
+  hash: Hash;
+}
+
+function uploadUnknown(id: string): RegistryError {
+  return new RegistryError('BLOB_UPLOAD_UNKNOWN', 'blob upload unknown to registry', { detail: { uuid: id.slice(0, 100) } });
+}
+
+export function rangeHeader(size: number): string {
+  return `0-${Math.max(size - 1, 0)}`;
+}
+
+export class UploadStore {
+  private readonly hashes = new Map<string, RunningHash>();
+  private readonly locks = new KeyedLock();
+
+  constructor(
+    private readonly driver: StorageDriver,
+    private readonly blobs: BlobStore,
+  ) {}
+
+  async start(name: string): Promise<UploadState> {
+    const id = randomUUID();
+    await this.driver.putContent(pathFor({ kind: 'uploadStartedAt', name, id }), Buffer.from(new Date().toISOString()));
+    const writer = await this.driver.writer(pathFor({ kind: 'uploadData', name, id }), false);
+    await writer.close();
+    this.remember(id, { offset: 0, algorithm: 'sha256', hash: createHash('sha256') });
+    return { name, id, size: 0 };
+  }
+
+  async status(name: string, id: string): Promise<UploadState> {
+    this.checkId(id);
+    try {
+      const info = await this.driver.stat(pathFor({ kind: 'uploadData', name, id }));
+      return { name, id, size: info.size };
+    } catch (err) {
+      if (isPathNotFound(err)) throw uploadUnknown(id);
+      throw err;
+    }
+  }
+
+  /** Appends a chunk, hashing while it streams to storage. */
+  append(name: string, id: string, body: Readable, options: AppendOptions = {}): Promise<UploadState> {
+    this.checkId(id);
+    return this.locks.run(id, () => this.appendLocked(name, id, body, options));
+  }
+
+  /** Appends an optional last chunk, verifies the digest, and makes the blob visible in `name`. */
+  complete(name: string, id: string, digest: Digest, body?: Readable, options: AppendOptions = {}): Promise<BlobDescriptor> {
+    this.checkId(id);
+    return this.locks.run(id, async () => {
+      const state = body ? await this.appendLocked(name, id, body, options) : await this.status(name, id);
+      const actual = await this.currentDigest(name, id, state.size, digest.algorithm);
+      if (actual.value !== digest.value) {
+        await this.cancelLocked(name, id);
+        throw new RegistryError('DIGEST_INVALID', 'provided digest did not match uploaded content', {
+          detail: { expected: digest.value, actual: actual.value },
+        });
+      }
+      const dataPath = pathFor({ kind: 'uploadData', name, id });
+      if (!(await this.blobs.statGlobal(digest))) {
+        const durable = await this.driver.writer(dataPath, true);
+        await durable.commit();
+        await this.driver.move(dataPath, pathFor({ kind: 'blobData', digest }));
+      }
+      await this.blobs.link(name, digest);
+      await this.cancelLocked(name, id);
+      return { digest, size: state.size };
+    });
+  }
+
+  /** A whole blob in one request (POST ?digest= or a first PUT): a session that lives for one call. */
+  async uploadWhole(name: string, digest: Digest, body: Readable, options: AppendOptions = {}): Promise<BlobDescriptor> {
+    const session = await this.start(name);
+    try {
+      return await this.complete(name, session.id, digest, body, options);
+    } catch (err) {
+      await this.cancel(name, session.id).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  cancel(name: string, id: string): Promise<void> {
+    this.checkId(id);
+    return this.locks.run(id, async () => {
+      await this.status(name, id);
+      await this.cancelLocked(name, id);
+    });
+  }
+
+  private async cancelLocked(name: string, id: string): Promise<void> {
+    this.hashes.delete(id);
+    await deleteIfPresent(this.driver, pathFor({ kind: 'uploadDir', name, id }));
+  }
+
+  private checkId(id: string): void {
+    if (!UPLOAD_ID.test(id)) throw uploadUnknown(id);
+  }
+
+  private remember(id: string, running: RunningHash): void {
+    this.hashes.delete(id);
+    if (this.hashes.size >= HASH_CACHE_LIMIT) {
+      const oldest = this.hashes.keys().next().value;
+      if (oldest !== undefined) this.hashes.delete(oldest);
+    }
+    this.hashes.set(id, running);
+  }
+
+  /** The running hash at `offset`, from the cache or recomputed by reading the data back. */
+  private async hashAt(name: string, id: string, offset: number, algorithm: DigestAlgorithm): Promise<Hash> {
+    const cached = this.hashes.get(id);
+    this.hashes.delete(id);
+    if (cached && cached.offset === offset && cached.algorithm === algorithm) return cached.hash;
+    const hash = createHash(algorithm);
+    if (offset > 0) {
+      const stream = await this.driver.reader(pathFor({ kind: 'uploadData', name, id }), 0, offset);
+      for await (const chunk of stream) hash.update(chunk as Buffer);
+    }
+    return hash;
+  }
+
+  private async currentDigest(name: string, id: string, size: number, algorithm: DigestAlgorithm): Promise<Digest> {
+    return digestFromHash(await this.hashAt(name, id, size, algorithm), algorithm);
+  }
+
+  private async appendLocked(name: string, id: string, body: Readable, options: AppendOptions): Promise<UploadState> {
+    let writer: StorageWriter;
+    try {
+      writer = await this.driver.writer(pathFor({ kind: 'uploadData', name, id }), true);
+    } catch (err) {
+      if (isPathNotFound(err)) throw uploadUnknown(id);
+      throw err;
+    }
+    const offset = writer.size;
+    if (options.start !== undefined && options.start !== offset) {
+      await writer.close();
+      throw new RegistryError('RANGE_INVALID', 'chunk does not start at the end of the upload', {
+        status: 416,
+        detail: { expectedStart: offset, start: options.start },
+        headers: { Range: rangeHeader(offset), 'Docker-Upload-UUID': id },
+      });
+    }
+    let hash: Hash | undefined;
+    try {
+      hash = await this.hashAt(name, id, offset, 'sha256');
+      for await (const chunk of body) {
+        hash.update(chunk as Buffer);
+        await writer.write(chunk as Buffer);
+      }
+      await writer.close();
+    } catch (err) {
+      // The bytes that did reach storage stay (a client may resume from the reported Range);
+      // the running hash no longer matches them, so it is dropped and recomputed on demand.
+      await writer.close().catch(() => undefined);
+      throw err;
+    }
+    const received = writer.size - offset;
+    if (options.length !== undefined && received !== options.length) {
+      throw new RegistryError('SIZE_INVALID', 'provided length did not match content length', {
+        detail: { contentLength: options.length, received },
+      });
+    }
+    this.remember(id, { offset: writer.size, algorithm: 'sha256', hash });
+    return { name, id, size: writer.size };
+  }
+}
