@@ -156,13 +156,9 @@ export class UploadStore {
   }
 
   private async appendLocked(name: string, id: string, body: Readable, options: AppendOptions): Promise<UploadState> {
-    let writer: StorageWriter;
-    try {
-      writer = await this.driver.writer(pathFor({ kind: 'uploadData', name, id }), true);
-    } catch (err) {
-      if (isPathNotFound(err)) throw uploadUnknown(id);
-      throw err;
-    }
+    // Drivers may create a missing file on append, so the session's existence is checked first.
+    await this.status(name, id);
+    const writer: StorageWriter = await this.driver.writer(pathFor({ kind: 'uploadData', name, id }), true);
     const offset = writer.size;
     if (options.start !== undefined && options.start !== offset) {
       await writer.close();

@@ -1,0 +1,349 @@
+// Storage in a local directory, laid out as distribution's filesystem driver does (`<root><path>`),
+// so a registry:2 data directory can be served as it is, and ours read by registry:2.
+import { randomBytes } from 'node:crypto';
+import { constants, type Stats } from 'node:fs';
+import { mkdir, open, readFile, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { isErrnoError } from '@private-registry/core';
+import type { FileInfo, StorageDriver, StorageWriter, WalkOptions } from './storage-driver.js';
+import { InvalidOffsetError, InvalidPathError, PathNotFoundError, StorageError, StorageUnavailableError } from './storage-errors.js';
+import { checkPath } from './storage-path.js';
+
+/** Large reads keep syscalls and stream events few: blobs are served at disk speed. */
+const READ_CHUNK = 1 << 20;
+/** Writes of 16-64 KiB are gathered into blocks this big; one block may be on its way to disk while the next fills. */
+const WRITE_BLOCK = 1 << 20;
+/** '~' is not allowed in a segment: a temp file can never be taken for a storage path. */
+const TEMP_MARK = '.~';
+
+export interface FilesystemDriverOptions {
+  rootDirectory: string;
+}
+
+export class FilesystemDriver implements StorageDriver {
+  readonly name = 'filesystem';
+  readonly #root: string;
+
+  constructor(options: FilesystemDriverOptions) {
+    const root = resolve(options.rootDirectory);
+    this.#root = root === '/' ? '' : root;
+  }
+
+  async getContent(path: string): Promise<Buffer> {
+    const p = checkPath(this.name, path);
+    try {
+      return await readFile(this.#file(p));
+    } catch (err) {
+      throw toStorageError(this.name, p, err);
+    }
+  }
+
+  async putContent(path: string, content: Uint8Array): Promise<void> {
+    const p = checkPath(this.name, path);
+    const target = this.#file(p);
+    const dir = dirname(target);
+    const temp = `${dir}/${TEMP_MARK}${basename(target)}.${randomBytes(6).toString('hex')}`;
+    try {
+      await mkdir(dir, { recursive: true });
+      const handle = await open(temp, 'wx');
+      try {
+        await handle.writeFile(content);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temp, target);
+      await syncDirectory(dir);
+    } catch (err) {
+      await rm(temp, { force: true }).catch(() => undefined);
+      throw toStorageError(this.name, p, err);
+    }
+  }
+
+  async reader(path: string, offset = 0, length?: number): Promise<Readable> {
+    const p = checkPath(this.name, path);
+    let handle: FileHandle | undefined;
+    try {
+      handle = await open(this.#file(p), 'r');
+      const info = await handle.stat();
+      if (info.isDirectory()) throw new PathNotFoundError(this.name, p);
+      const end = rangeEnd(this.name, p, info.size, offset, length);
+      if (end === offset) {
+        await handle.close();
+        return Readable.from([], { objectMode: false });
+      }
+      return handle.createReadStream({ start: offset, end: end - 1, highWaterMark: READ_CHUNK });
+    } catch (err) {
+      await handle?.close().catch(() => undefined);
+      throw toStorageError(this.name, p, err);
+    }
+  }
+
+  async writer(path: string, append: boolean): Promise<StorageWriter> {
+    const p = checkPath(this.name, path);
+    const file = this.#file(p);
+    const flags = constants.O_WRONLY | constants.O_CREAT | (append ? 0 : constants.O_TRUNC);
+    try {
+      await mkdir(dirname(file), { recursive: true });
+      const handle = await open(file, flags);
+      try {
+        return new FileWriter(this.name, p, file, handle, (await handle.stat()).size);
+      } catch (err) {
+        await handle.close();
+        throw err;
+      }
+    } catch (err) {
+      throw toStorageError(this.name, p, err);
+    }
+  }
+
+  async stat(path: string): Promise<FileInfo> {
+    const p = checkPath(this.name, path);
+    try {
+      return fileInfo(p, await stat(this.#file(p)));
+    } catch (err) {
+      throw toStorageError(this.name, p, err);
+    }
+  }
+
+  async list(path: string): Promise<string[]> {
+    const p = checkPath(this.name, path, true);
+    let names: string[];
+    try {
+      names = await readdir(this.#file(p));
+    } catch (err) {
+      // The root always exists as far as callers can tell, even before the first write.
+      if (p === '/' && isErrnoError(err, 'ENOENT')) return [];
+      throw toStorageError(this.name, p, err);
+    }
+    const prefix = p === '/' ? '' : p;
+    // Only names a caller could address are shown: not our temp files, nor a mount point's lost+found.
+    return names.map((name) => `${prefix}/${name}`).filter(isStoragePath).sort();
+  }
+
+  async move(source: string, dest: string): Promise<void> {
+    const from = checkPath(this.name, source);
+    const to = checkPath(this.name, dest);
+    // Stat first so a missing source leaves no empty directories behind at the destination.
+    await this.stat(from);
+    const target = this.#file(to);
+    try {
+      await mkdir(dirname(target), { recursive: true });
+      await rename(this.#file(from), target);
+      await syncDirectory(dirname(target));
+    } catch (err) {
+      throw toStorageError(this.name, isErrnoError(err, 'ENOENT') ? from : to, err);
+    }
+  }
+
+  async delete(path: string): Promise<void> {
+    const p = checkPath(this.name, path, true);
+    try {
+      if (p !== '/') return await rm(this.#file(p), { recursive: true });
+      // Empty the root rather than remove it: it may be a mount point.
+      const names = await readdir(this.#file(p));
+      if (names.length === 0) throw new PathNotFoundError(this.name, p);
+      for (const name of names) await rm(`${this.#root}/${name}`, { recursive: true, force: true });
+    } catch (err) {
+      throw toStorageError(this.name, p, err);
+    }
+  }
+
+  async redirectUrl(path: string): Promise<string | null> {
+    checkPath(this.name, path);
+    return null;
+  }
+
+  async walk(path: string, visit: (info: FileInfo) => void | Promise<void>, options: WalkOptions = {}): Promise<void> {
+    await this.#walkDirectory(checkPath(this.name, path, true), visit, options, true);
+  }
+
+  async #walkDirectory(dir: string, visit: (info: FileInfo) => void | Promise<void>, options: WalkOptions, top: boolean): Promise<void> {
+    let children: string[];
+    try {
+      children = await this.list(dir);
+    } catch (err) {
+      // A subdirectory removed while we walk (GC, a cancelled upload) is simply no longer there.
+      if (!top && err instanceof PathNotFoundError) return;
+      throw err;
+    }
+    for (const child of children) {
+      let info: FileInfo;
+      try {
+        info = await this.stat(child);
+      } catch (err) {
+        if (err instanceof PathNotFoundError) continue;
+        throw err;
+      }
+      await visit(info);
+      if (info.isDir && (options.enterDir === undefined || (await options.enterDir(info)))) {
+        await this.#walkDirectory(child, visit, options, false);
+      }
+    }
+  }
+
+  #file(path: string): string {
+    return path === '/' ? this.#root || '/' : this.#root + path;
+  }
+}
+
+/** Buffers small writes into blocks; bytes land in the file as blocks fill and on close/commit. */
+class FileWriter implements StorageWriter {
+  #size: number;
+  /** File offset of the next block. */
+  #position: number;
+  #block: Buffer = Buffer.allocUnsafe(WRITE_BLOCK);
+  #spare: Buffer | undefined;
+  #filled = 0;
+  /** The block being written; it never rejects, a failure is parked in #failure for the next caller. */
+  #inFlight: Promise<void> = Promise.resolve();
+  #failure: unknown;
+  #done = false;
+  /** Set while a write waits for the disk: the block swap is only safe one call at a time. */
+  #busy = false;
+
+  constructor(
+    private readonly driver: string,
+    private readonly path: string,
+    private readonly file: string,
+    private readonly handle: FileHandle,
+    size: number,
+  ) {
+    this.#size = size;
+    this.#position = size;
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  async write(chunk: Uint8Array): Promise<void> {
+    this.#assertOpen();
+    this.#busy = true;
+    try {
+      for (let from = 0; from < chunk.length; ) {
+        const n = Math.min(chunk.length - from, WRITE_BLOCK - this.#filled);
+        this.#block.set(chunk.subarray(from, from + n), this.#filled);
+        this.#filled += n;
+        from += n;
+        this.#size += n;
+        if (this.#filled === WRITE_BLOCK) await this.#flushBlock();
+      }
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  close(): Promise<void> {
+    return this.#finish(false);
+  }
+
+  commit(): Promise<void> {
+    return this.#finish(true);
+  }
+
+  async cancel(): Promise<void> {
+    this.#assertOpen();
+    this.#done = true;
+    await this.#inFlight;
+    await this.handle.close().catch(() => undefined);
+    try {
+      await rm(this.file, { force: true });
+    } catch (err) {
+      throw toStorageError(this.driver, this.path, err);
+    }
+  }
+
+  async #finish(durable: boolean): Promise<void> {
+    this.#assertOpen();
+    this.#done = true;
+    try {
+      if (this.#filled > 0) await this.#flushBlock();
+      await this.#settle();
+      if (durable) await this.handle.sync();
+      await this.handle.close();
+    } catch (err) {
+      await this.handle.close().catch(() => undefined);
+      throw toStorageError(this.driver, this.path, err);
+    }
+  }
+
+  /** Hands the filled block to the disk and swaps in the spare, so the caller can go on filling. */
+  async #flushBlock(): Promise<void> {
+    await this.#settle();
+    const data = this.#block.subarray(0, this.#filled);
+    const position = this.#position;
+    this.#position += this.#filled;
+    // The previous block's write has settled, so the spare is free to fill.
+    [this.#block, this.#spare] = [this.#spare ?? Buffer.allocUnsafe(WRITE_BLOCK), this.#block];
+    this.#filled = 0;
+    this.#inFlight = writeFully(this.handle, data, position).catch((err: unknown) => {
+      this.#failure = err;
+    });
+  }
+
+  async #settle(): Promise<void> {
+    await this.#inFlight;
+    if (this.#failure !== undefined) throw toStorageError(this.driver, this.path, this.#failure);
+  }
+
+  #assertOpen(): void {
+    if (this.#done) throw new StorageError('WRITER_CLOSED', this.driver, this.path, `writer for ${this.path} is already finished`);
+    if (this.#busy) throw new StorageError('WRITER_BUSY', this.driver, this.path, `writer for ${this.path} has a write in progress`);
+  }
+}
+
+async function writeFully(handle: FileHandle, data: Uint8Array, position: number): Promise<void> {
+  let done = 0;
+  while (done < data.length) {
+    const { bytesWritten } = await handle.write(data, done, data.length - done, position + done);
+    done += bytesWritten;
+  }
+}
+
+/** A rename is durable only once the directory holding the new entry is synced. */
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } catch (err) {
+    // Some filesystems cannot fsync a directory; there is nothing more we can do there.
+    if (!isErrnoError(err, 'EINVAL')) throw err;
+  } finally {
+    await handle.close();
+  }
+}
+
+function isStoragePath(path: string): boolean {
+  try {
+    checkPath('', path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function fileInfo(path: string, s: Stats): FileInfo {
+  const isDir = s.isDirectory();
+  return { path, size: isDir ? 0 : s.size, modTime: s.mtime, isDir };
+}
+
+/** The end (exclusive) of a read of `length` bytes from `offset` in a file of `size` bytes. */
+function rangeEnd(driver: string, path: string, size: number, offset: number, length: number | undefined): number {
+  if (!Number.isSafeInteger(offset) || offset < 0 || offset > size) throw new InvalidOffsetError(driver, path, offset);
+  if (length === undefined) return size;
+  if (!Number.isSafeInteger(length) || length < 0) throw new RangeError(`${driver}: invalid length ${length} for ${path}`);
+  return Math.min(size, offset + length);
+}
+
+function toStorageError(driver: string, path: string, err: unknown): StorageError {
+  if (err instanceof StorageError) return err;
+  if (isErrnoError(err, 'ENOENT') || isErrnoError(err, 'ENOTDIR') || isErrnoError(err, 'EISDIR')) {
+    return new PathNotFoundError(driver, path, { cause: err });
+  }
+  if (isErrnoError(err, 'ENAMETOOLONG')) return new InvalidPathError(driver, path);
+  // The system's own message names the absolute file; clients may only ever see the storage path.
+  const code = isErrnoError(err) ? err.code : 'unexpected error';
+  return new StorageUnavailableError(driver, path, `${code} on ${path}`, { cause: err });
+}

@@ -1,0 +1,83 @@
+// Command-line options of `npm run bench`: sizes and durations for a full or a quick run, and
+// which groups of measures to run.
+import { parseArgs } from 'node:util';
+import { MiB } from './statistics.js';
+
+export const MEASURE_GROUPS = ['push', 'pull', 'requests', 'rss', 'limits'] as const;
+export type MeasureGroup = (typeof MEASURE_GROUPS)[number];
+
+export interface BenchOptions {
+  quick: boolean;
+  only: ReadonlySet<MeasureGroup>;
+  /** Size of the blob for push, pull and the push RSS figures. */
+  blobBytes: number;
+  /** Size of the blob for the "large push" RSS figure (1 GiB in a full run). */
+  largeBlobBytes: number;
+  chunkBytes: number;
+  pullClients: number;
+  /** Measured runs per figure (the median is reported); each measure also has one warm-up. */
+  runs: number;
+  loadSeconds: number;
+  loadWarmupSeconds: number;
+  loadThreads: number;
+  loadConnections: number;
+  /** 'cli' runs our registry; 'reference' runs a second reference registry in its place (an A/A check). */
+  ours: 'cli' | 'reference';
+  jsonPath: string | undefined;
+  keepTemp: boolean;
+}
+
+const USAGE = `usage: node --import tsx scripts/bench/run.ts [options]
+  --quick               64 MiB blobs (256 MiB for the large-push RSS), 3 s load runs
+  --only LIST           comma list of: ${MEASURE_GROUPS.join(', ')} (default: all)
+  --runs N              measured runs per figure, median reported (default 3)
+  --ours-reference      run a second reference registry as "ours" (A/A check of the bench's noise)
+  --json PATH           where to write the results (default scripts/bench/results/bench-<time>.json)
+  --keep                keep the temporary directory (configs, data, server logs)
+  --help`;
+
+export function parseBenchOptions(argv: readonly string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      runs: { type: 'string', default: '3' },
+      'ours-reference': { type: 'boolean', default: false },
+      json: { type: 'string' },
+      keep: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const only = new Set<MeasureGroup>();
+  for (const name of (values.only ?? MEASURE_GROUPS.join(',')).split(',').map((s) => s.trim()).filter(Boolean)) {
+    if (!(MEASURE_GROUPS as readonly string[]).includes(name)) {
+      throw new Error(`--only: unknown measure group "${name}" (known: ${MEASURE_GROUPS.join(', ')})`);
+    }
+    only.add(name as MeasureGroup);
+  }
+  const runs = Number(values.runs);
+  if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs: expected a positive integer, got "${values.runs}"`);
+  const quick = values.quick;
+  return {
+    quick,
+    only,
+    blobBytes: (quick ? 64 : 256) * MiB,
+    largeBlobBytes: (quick ? 256 : 1024) * MiB,
+    chunkBytes: 16 * MiB,
+    pullClients: 8,
+    runs,
+    loadSeconds: quick ? 3 : 10,
+    loadWarmupSeconds: quick ? 1 : 3,
+    loadThreads: 2,
+    loadConnections: 32,
+    ours: values['ours-reference'] ? 'reference' : 'cli',
+    jsonPath: values.json,
+    keepTemp: values.keep,
+  };
+}

@@ -1,0 +1,136 @@
+// Starts a registry (ours or the reference) as its own process on a free loopback port, with a
+// fresh filesystem data directory and the same distribution-format config, and stops it by PID.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, openSync, closeSync, readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import net from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sleep } from './statistics.js';
+
+export type RegistryKind = 'ours' | 'reference';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const OUR_CLI = join(REPO_ROOT, 'packages/registry/dist/src/cli.js');
+
+/** What actually runs in a slot: our CLI, or distribution's binary (also usable in the "ours" slot for an A/A check). */
+export type RegistryImplementation = 'private-registry' | 'docker-registry';
+
+const live = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of live) if (child.exitCode === null && child.pid !== undefined) child.kill('SIGKILL');
+});
+
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** distribution's config format; ours reads the same keys. Access log off, errors only. */
+function configYaml(port: number, dataDir: string): string {
+  return [
+    'version: 0.1',
+    'log:',
+    '  level: error',
+    '  accesslog:',
+    '    disabled: true',
+    'storage:',
+    '  filesystem:',
+    `    rootdirectory: ${JSON.stringify(dataDir)}`,
+    '  delete:',
+    '    enabled: true',
+    'http:',
+    `  addr: 127.0.0.1:${port}`,
+    '',
+  ].join('\n');
+}
+
+export class RegistryProcess {
+  private constructor(
+    readonly kind: RegistryKind,
+    readonly implementation: RegistryImplementation,
+    readonly baseUrl: string,
+    readonly dataDir: string,
+    readonly logPath: string,
+    private readonly child: ChildProcess,
+  ) {}
+
+  get pid(): number {
+    if (this.child.pid === undefined) throw new Error(`${this.kind} registry has no pid`);
+    return this.child.pid;
+  }
+
+  static async start(kind: RegistryKind, implementation: RegistryImplementation, dir: string): Promise<RegistryProcess> {
+    await mkdir(dir, { recursive: true });
+    const port = await freePort();
+    const dataDir = join(dir, 'data');
+    const configPath = join(dir, 'config.yml');
+    const logPath = join(dir, 'server.log');
+    await writeFile(configPath, configYaml(port, dataDir));
+    const [command, args] =
+      implementation === 'docker-registry'
+        ? ['docker-registry', ['serve', configPath]]
+        : [process.execPath, [OUR_CLI, 'serve', '--config', configPath]];
+    if (implementation === 'private-registry' && !existsSync(OUR_CLI)) {
+      throw new Error(`${OUR_CLI} is missing: run \`npm run build\` first (or use --ours-reference)`);
+    }
+    const log = openSync(logPath, 'a');
+    const child = spawn(command, args, { cwd: dir, stdio: ['ignore', log, log] });
+    closeSync(log);
+    live.add(child);
+    child.once('exit', () => live.delete(child));
+    const registry = new RegistryProcess(kind, implementation, `http://127.0.0.1:${port}`, dataDir, logPath, child);
+    await registry.waitReady(15_000);
+    return registry;
+  }
+
+  private async waitReady(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.child.exitCode !== null || this.child.signalCode !== null) {
+        throw new Error(`${this.kind} registry exited during startup:\n${this.logTail()}`);
+      }
+      if (await probe(`${this.baseUrl}/v2/`)) return;
+      await sleep(50);
+    }
+    throw new Error(`${this.kind} registry not ready after ${timeoutMs} ms:\n${this.logTail()}`);
+  }
+
+  logTail(lines = 20): string {
+    try {
+      return readFileSync(this.logPath, 'utf8').split('\n').slice(-lines).join('\n');
+    } catch {
+      return '(no log)';
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise<void>((resolveExit) => this.child.once('exit', () => resolveExit()));
+    this.child.kill('SIGTERM');
+    const killed = await Promise.race([exited.then(() => true), sleep(5_000).then(() => false)]);
+    if (!killed) {
+      this.child.kill('SIGKILL');
+      await exited;
+    }
+  }
+}
+
+function probe(url: string): Promise<boolean> {
+  return new Promise((resolveProbe) => {
+    const request = http.get(url, (response) => {
+      response.resume();
+      resolveProbe(response.statusCode === 200 || response.statusCode === 401);
+    });
+    request.setTimeout(1_000, () => request.destroy());
+    request.once('error', () => resolveProbe(false));
+  });
+}
