@@ -24,6 +24,8 @@ export interface BenchOptions {
   /** 'cli' runs our registry; 'reference' runs a second reference registry in its place (an A/A check). */
   ours: 'cli' | 'reference';
   jsonPath: string | undefined;
+  /** Before each run, wait up to this long for other work on the machine to stop (0: do not wait). */
+  quietWaitSeconds: number;
   keepTemp: boolean;
 }
 
@@ -33,6 +35,7 @@ const USAGE = `usage: node --import tsx scripts/bench/run.ts [options]
   --runs N              measured runs per figure, median reported (default 3)
   --ours-reference      run a second reference registry as "ours" (A/A check of the bench's noise)
   --json PATH           where to write the results (default scripts/bench/results/bench-<time>.json)
+  --quiet-wait S        before each run wait up to S seconds for the machine to be idle (default 20; 0 = never)
   --keep                keep the temporary directory (configs, data, server logs)
   --help`;
 
@@ -46,6 +49,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
       'ours-reference': { type: 'boolean', default: false },
       json: { type: 'string' },
       keep: { type: 'boolean', default: false },
+      'quiet-wait': { type: 'string', default: '20' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -63,6 +67,8 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   }
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs: expected a positive integer, got "${values.runs}"`);
+  const quietWaitSeconds = Number(values['quiet-wait']);
+  if (!Number.isFinite(quietWaitSeconds) || quietWaitSeconds < 0) throw new Error(`--quiet-wait: expected seconds, got "${values['quiet-wait']}"`);
   const quick = values.quick;
   return {
     quick,
@@ -78,6 +84,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     loadConnections: 32,
     ours: values['ours-reference'] ? 'reference' : 'cli',
     jsonPath: values.json,
+    quietWaitSeconds,
     keepTemp: values.keep,
   };
 }

@@ -21,6 +21,8 @@ const live = new Set<ChildProcess>();
 process.on('exit', () => {
   for (const child of live) if (child.exitCode === null && child.pid !== undefined) child.kill('SIGKILL');
 });
+// Without these, a signal ends the bench without 'exit' and the servers it started would linger.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
 
 export function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {

@@ -15,6 +15,10 @@ export interface RegistryAppOptions {
   urls: UrlPolicy;
   log: Logger;
   accessLog: boolean;
+  /** http.prefix: a path before /v2 ("/registry/" serves /registry/v2/); "" or "/" for none. */
+  prefix?: string;
+  /** http.headers: extra headers on every response. */
+  headers?: Record<string, string[]>;
 }
 
 export interface RegistryApp {
@@ -24,16 +28,28 @@ export interface RegistryApp {
 
 export function createRegistryApp(options: RegistryAppOptions): RegistryApp {
   const services = new RegistryServices(options.driver, options.policy);
-  const v2 = createRegistryHandler({ services, log: options.log, urls: options.urls });
+  const prefix = (options.prefix ?? '').replace(/\/+$/, '');
+  const v2Root = `${prefix}/v2`;
+  const v2 = createRegistryHandler({ services, log: options.log, urls: { ...options.urls, prefix } });
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   if (options.accessLog) app.use(accessLog(options.log));
+  const extraHeaders = Object.entries(options.headers ?? {});
+  if (extraHeaders.length > 0) {
+    app.use((_req: Request, res: Response, next: NextFunction) => {
+      for (const [name, values] of extraHeaders) res.setHeader(name, values);
+      next();
+    });
+  }
   app.use((req: Request, res: Response, next: NextFunction) => {
     const url = req.url;
-    if (url === '/v2' || url.startsWith('/v2/') || url.startsWith('/v2?')) {
-      void v2(req, res, url === '/v2' ? '/' : url.slice(3));
-      return;
+    if (url.startsWith(v2Root)) {
+      const rest = url.slice(v2Root.length);
+      if (rest === '' || rest[0] === '/' || rest[0] === '?') {
+        void v2(req, res, rest === '' || rest[0] === '?' ? `/${rest}` : rest);
+        return;
+      }
     }
     next();
   });

@@ -10,6 +10,8 @@ export interface UrlPolicy {
   relative: boolean;
   /** Whether this listener serves TLS (for absolute URLs without http.host). */
   tls: boolean;
+  /** http.prefix without its trailing slash ("" for none), put before every /v2 path. */
+  prefix?: string;
 }
 
 export interface RequestContext {
@@ -26,7 +28,8 @@ export interface RequestContext {
 }
 
 /** An absolute (or, with http.relativeurls, relative) URL for a registry path. */
-export function locationFor(ctx: RequestContext, path: string): string {
+export function locationFor(ctx: RequestContext, v2Path: string): string {
+  const path = `${ctx.urls.prefix ?? ''}${v2Path}`;
   if (ctx.urls.relative) return path;
   if (ctx.urls.host) return `${ctx.urls.host.replace(/\/+$/, '')}${path}`;
   const forwarded = ctx.req.headers['x-forwarded-proto'];

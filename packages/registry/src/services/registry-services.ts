@@ -13,6 +13,8 @@ export interface RegistryPolicy {
   deleteEnabled: boolean;
   /** storage.maintenance.readonly.enabled: pushes and deletes answer 405. */
   readOnly: boolean;
+  /** catalog.maxentries: the most repositories one _catalog page lists. */
+  catalogMaxEntries: number;
 }
 
 export class RegistryServices {

@@ -69,11 +69,13 @@ export function scheduleUploadPurge(driver: StorageDriver, options: UploadPurgeO
       .then((r) => log.info({ scanned: r.scanned, purged: r.purged.length, dryRun: options.dryRun }, 'upload purge finished'))
       .catch((err: unknown) => log.error({ err }, 'upload purge failed'));
   };
+  // Timers cap at 2^31-1 ms (24.8 days); a longer interval runs at that cap instead.
+  const intervalMs = Math.min(options.intervalMs, 2 ** 31 - 1);
   const first = setTimeout(() => {
     run();
     interval.refresh();
   }, options.firstRunMs);
-  const interval = setInterval(run, options.intervalMs);
+  const interval = setInterval(run, intervalMs);
   first.unref();
   interval.unref();
   return () => {

@@ -25,7 +25,7 @@ export async function startTestRegistry(options: TestRegistryOptions = {}): Prom
   const log = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const { app } = createRegistryApp({
     driver: new FilesystemDriver({ rootDirectory }),
-    policy: { deleteEnabled: options.deleteEnabled ?? false, readOnly: options.readOnly ?? false },
+    policy: { deleteEnabled: options.deleteEnabled ?? false, readOnly: options.readOnly ?? false, catalogMaxEntries: 1000 },
     urls: { relative: false, tls: false },
     log,
     accessLog: false,

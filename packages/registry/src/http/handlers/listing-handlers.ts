@@ -5,8 +5,6 @@ import { paginate } from '../../services/repository-pages.js';
 import { nextLink, parsePageQuery } from '../pagination-query.js';
 import { sendJson, type RequestContext } from '../request-context.js';
 
-/** _catalog answers at most this many names when the client does not say `n`. */
-export const DEFAULT_CATALOG_PAGE = 1000;
 
 export async function getBase(ctx: RequestContext): Promise<void> {
   sendJson(ctx, 200, {});
@@ -17,16 +15,18 @@ export async function listTags(ctx: RequestContext): Promise<void> {
   const tags = await ctx.services.tags.list(ctx.name);
   const { items, next } = paginate(tags, page.n, page.last);
   const headers: Record<string, string> = {};
-  if (next !== undefined && page.n !== undefined) headers.Link = nextLink(`/v2/${ctx.name}/tags/list`, page.n, next);
+  if (next !== undefined && page.n !== undefined) headers.Link = nextLink(`${ctx.urls.prefix ?? ''}/v2/${ctx.name}/tags/list`, page.n, next);
   sendJson(ctx, 200, { name: ctx.name, tags: items }, headers);
 }
 
 export async function listCatalog(ctx: RequestContext): Promise<void> {
   const page = parsePageQuery(ctx.query);
-  const n = page.n ?? DEFAULT_CATALOG_PAGE;
+  // At most catalog.maxentries names a page, whatever `n` asks for (distribution's rule).
+  const max = ctx.services.policy.catalogMaxEntries;
+  const n = Math.min(page.n ?? max, max);
   const { items, next } = paginate(await ctx.services.catalog.repositories(), n, page.last);
   const headers: Record<string, string> = {};
-  if (next !== undefined) headers.Link = nextLink('/v2/_catalog', n, next);
+  if (next !== undefined) headers.Link = nextLink(`${ctx.urls.prefix ?? ''}/v2/_catalog`, n, next);
   sendJson(ctx, 200, { repositories: items }, headers);
 }
 

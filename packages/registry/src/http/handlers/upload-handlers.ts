@@ -70,8 +70,8 @@ function chunkOptions(ctx: RequestContext): { start?: number; length?: number } 
   if (range) options.start = range.start;
   if (length !== undefined) options.length = length;
   if (range && length !== undefined && range.end - range.start + 1 !== length) {
-    throw new RegistryError('RANGE_INVALID', 'Content-Range does not match Content-Length', {
-      status: 416,
+    // distribution's rule: a wrong start is 416, a length that disagrees with the range is 400.
+    throw new RegistryError('SIZE_INVALID', 'Content-Range does not match Content-Length', {
       detail: { contentRange: `${range.start}-${range.end}`, contentLength: length },
     });
   }
@@ -81,8 +81,16 @@ function chunkOptions(ctx: RequestContext): { start?: number; length?: number } 
 export async function patchUpload(ctx: RequestContext): Promise<void> {
   requireWritable(ctx);
   const options = chunkOptions(ctx);
-  const state = await ctx.services.uploads.append(ctx.name, ctx.reference, ctx.req, options);
-  sendUploadState(ctx, 202, state);
+  try {
+    const state = await ctx.services.uploads.append(ctx.name, ctx.reference, ctx.req, options);
+    sendUploadState(ctx, 202, state);
+  } catch (err) {
+    // A misplaced chunk tells the client where to resume: the upload's URL with its Range.
+    if (err instanceof RegistryError && err.status === 416) {
+      err.headers.Location = locationFor(ctx, `/v2/${ctx.name}/blobs/uploads/${ctx.reference}`);
+    }
+    throw err;
+  }
 }
 
 export async function completeUpload(ctx: RequestContext): Promise<void> {

@@ -1,0 +1,29 @@
+// Every default in one place. Where ours differs from distribution's, the comment says why.
+
+export const CONFIG_VERSION = '0.1';
+/** What `source` says when no file was read. */
+export const DEFAULTS_SOURCE = 'defaults';
+
+/** Distribution's images listen on ":5000"; with no configuration at all we say where, explicitly. */
+export const DEFAULT_HTTP_ADDR = '0.0.0.0:5000';
+/** Distribution uses 0 (stop at once); we drain for a while so rolling restarts do not cut pushes. */
+export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
+export const DEFAULT_MINIMUM_TLS = 'tls1.2';
+export const DEFAULT_CLIENT_AUTH = 'require-and-verify-client-cert';
+export const DEFAULT_PROMETHEUS_PATH = '/metrics';
+
+export const DEFAULT_LOG_LEVEL = 'info';
+/** Distribution's default is "text"; our logger writes JSON lines. */
+export const DEFAULT_LOG_FORMATTER = 'json';
+
+export const DEFAULT_STORAGE_DRIVER = 'filesystem';
+/** Distribution uses /var/lib/registry; ./data lets the first run work without root. */
+export const DEFAULT_ROOT_DIRECTORY = './data';
+export const DEFAULT_MAX_THREADS = 100;
+/** Distribution raises smaller maxthreads values to this. */
+export const MIN_MAX_THREADS = 25;
+
+export const DEFAULT_UPLOAD_PURGING = { enabled: true, ageMs: 168 * 3_600_000, intervalMs: 24 * 3_600_000, dryRun: false } as const;
+
+export const DEFAULT_CATALOG_MAX_ENTRIES = 1000;
+export const DEFAULT_TAGS_MAX_TAGS = 1000;

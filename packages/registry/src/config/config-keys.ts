@@ -1,0 +1,145 @@
+// The table of distribution's configuration keys and how far we support each: it drives the
+// REGISTRY_* environment rule (which follows the known structure, as distribution's does), the
+// "unknown key" and "not supported yet" warnings, and the secret test for messages.
+import { mapNode, type ConfigNode } from './config-tree.js';
+
+interface KeySpecCommon {
+  /** Known to distribution, not supported here yet: warned about and kept only in `raw`. */
+  ignored?: true;
+  /** The env-path segment when Go's field name differs from the YAML key (notifications.events is EVENTCONFIG). */
+  env?: string;
+  /** A plain string here names a type: `storage: inmemory` means `storage: {inmemory: {}}` (storage, auth). */
+  shorthand?: true;
+  /** What ignoring this key means for the operator, appended to its warning. */
+  note?: string;
+}
+
+export type KeySpec = KeySpecCommon &
+  (
+    | /** Fixed keys, matched case-insensitively; `otherKeys` makes it open like a Go map (env creates unlisted keys). */
+    { kind: 'struct'; fields: Readonly<Record<string, KeySpec>>; otherKeys?: KeySpec }
+    | /** Free keys (headers, log fields), each value described by `values`. */
+    { kind: 'map'; values: KeySpec }
+    | { kind: 'list'; items: KeySpec }
+    | { kind: 'scalar' }
+    | /** Anything: driver parameters and ignored sections (distribution's `Parameters`, map[string]any). */
+    { kind: 'any' }
+  );
+
+const scalar: KeySpec = { kind: 'scalar' };
+const anything: KeySpec = { kind: 'any' };
+const ignored: KeySpec = { kind: 'any', ignored: true };
+const ignoredScalar: KeySpec = { kind: 'scalar', ignored: true };
+const struct = (fields: Record<string, KeySpec>): KeySpec => ({ kind: 'struct', fields });
+
+/** Storage drivers we run. */
+export const SUPPORTED_DRIVERS = ['filesystem', 'inmemory', 's3'] as const;
+export type StorageDriverName = (typeof SUPPORTED_DRIVERS)[number];
+/** Drivers distribution has (or had) that we do not: selecting one stops startup. */
+export const FOREIGN_DRIVERS = ['azure', 'gcs', 'swift', 'oss'] as const;
+/** Keys under `storage` that configure the storage layer rather than select a driver (distribution's list). */
+export const STORAGE_SECTIONS = ['maintenance', 'cache', 'delete', 'redirect', 'tag'] as const;
+
+const storage: KeySpec = {
+  kind: 'struct',
+  fields: {
+    filesystem: struct({ rootdirectory: scalar, maxthreads: scalar }),
+    inmemory: struct({}),
+    s3: anything,
+    ...Object.fromEntries(FOREIGN_DRIVERS.map((d) => [d, anything])),
+    delete: struct({ enabled: scalar }),
+    redirect: struct({ disable: scalar }),
+    maintenance: struct({
+      uploadpurging: struct({ enabled: scalar, age: scalar, interval: scalar, dryrun: scalar }),
+      readonly: struct({ enabled: scalar }),
+    }),
+    cache: ignored,
+    tag: ignored,
+  },
+  // Distribution's Storage is map[string]Parameters: REGISTRY_STORAGE_<ANYTHING>_... creates that key.
+  otherKeys: anything,
+  shorthand: true,
+};
+
+const http: KeySpec = struct({
+  addr: scalar,
+  net: scalar,
+  host: scalar,
+  prefix: scalar,
+  secret: scalar,
+  relativeurls: scalar,
+  draintimeout: scalar,
+  tls: struct({
+    certificate: scalar,
+    key: scalar,
+    clientcas: { kind: 'list', items: scalar },
+    clientauth: scalar,
+    minimumtls: scalar,
+    ciphersuites: { kind: 'list', items: scalar, ignored: true },
+    letsencrypt: ignored,
+  }),
+  headers: { kind: 'map', values: { kind: 'list', items: scalar } },
+  debug: struct({ addr: scalar, prometheus: struct({ enabled: scalar, path: scalar }) }),
+  http2: ignored,
+  h2c: ignored,
+});
+
+const log: KeySpec = struct({
+  level: scalar,
+  formatter: scalar,
+  fields: { kind: 'map', values: anything },
+  accesslog: struct({ disabled: scalar }),
+  hooks: ignored,
+  reportcaller: ignoredScalar,
+});
+
+/** The root of distribution's format (3.x, plus keys 2.x had: compatibility, reporting). */
+export const CONFIG_KEYS: KeySpec = struct({
+  version: scalar,
+  log,
+  // Deprecated in distribution, still honoured there (and here) when log.level is not set.
+  loglevel: scalar,
+  storage,
+  http,
+  catalog: struct({ maxentries: scalar }),
+  tags: struct({ maxtags: scalar }),
+  auth: {
+    kind: 'any',
+    ignored: true,
+    shorthand: true,
+    note: 'the registry does NOT authenticate requests; put an authenticating proxy in front of it',
+  },
+  middleware: ignored,
+  notifications: ignored,
+  redis: ignored,
+  health: ignored,
+  proxy: ignored,
+  validation: ignored,
+  policy: ignored,
+  compatibility: ignored,
+  reporting: ignored,
+});
+
+/** The spec of a struct's field, matched case-insensitively (`undefined` for an unknown key). */
+export function fieldSpec(spec: KeySpec, key: string): KeySpec | undefined {
+  if (spec.kind !== 'struct') return undefined;
+  const lower = key.toLowerCase();
+  return Object.hasOwn(spec.fields, lower) ? spec.fields[lower] : undefined;
+}
+
+// Key names whose values are credentials anywhere in the tree (s3 secretkey, proxy password, azure
+// accountkey, token privatekey, bugsnag apikey...). Over-matching (tls "key", a file path) costs nothing.
+const SECRET_KEY = /secret|password|passwd|token|credential|privatekey|accountkey|apikey|licensekey|accesskey|authorization|cookie|^key$/i;
+
+/** True when a dotted key path names a secret, whose value no message may show. */
+export function isSecretKey(path: string): boolean {
+  return path.split('.').some((segment) => SECRET_KEY.test(segment));
+}
+
+/** Expands the type shorthand (`storage: s3` → `storage: {s3: {}}`) where the spec allows it, as distribution's UnmarshalYAML does. */
+export function expandShorthand(node: ConfigNode, spec: KeySpec): ConfigNode {
+  if (spec.shorthand && node.kind === 'scalar' && typeof node.value === 'string' && node.text !== '') {
+    return mapNode([[node.text, mapNode()]]);
+  }
+  return node;
+}

@@ -1,0 +1,112 @@
+// The typed, validated configuration the server runs with: camelCase fields, every default applied.
+// Built from distribution's config.yml format (plus REGISTRY_* variables) by parseConfig/loadConfig.
+import type { StorageDriverName } from './config-keys.js';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug';
+export type LogFormatter = 'json' | 'text' | 'logstash';
+
+export interface LogConfig {
+  level: LogLevel;
+  formatter: LogFormatter;
+  /** Static fields stamped on every log line. */
+  fields: Record<string, unknown>;
+  accessLog: { disabled: boolean };
+}
+
+/** Where to listen. `host` undefined (from ":5000") means every interface, IPv4 and IPv6. */
+export type ListenAddress = { net: 'tcp'; host: string | undefined; port: number } | { net: 'unix'; path: string };
+
+export type TlsClientAuth =
+  | 'request-client-cert'
+  | 'require-any-client-cert'
+  | 'verify-client-cert-if-given'
+  | 'require-and-verify-client-cert';
+
+export interface TlsConfig {
+  /** Path of the PEM certificate (chain). */
+  certificate: string;
+  /** Path of the PEM private key. */
+  key: string;
+  /** Paths of PEM CA bundles for client certificates; empty: no client authentication. */
+  clientCas: string[];
+  /** How client certificates are checked when clientCas is not empty. */
+  clientAuth: TlsClientAuth;
+  minimumTls: 'tls1.2' | 'tls1.3';
+}
+
+export interface DebugConfig {
+  addr: string;
+  listen: ListenAddress;
+  prometheus: { enabled: boolean; path: string };
+}
+
+export interface HttpConfig {
+  /** The listen address as written (or the default), for messages. */
+  addr: string;
+  /** True when neither the file nor REGISTRY_HTTP_ADDR gave an address. */
+  addrIsDefault: boolean;
+  net: 'tcp' | 'unix';
+  listen: ListenAddress;
+  /** URL path prefix before /v2/, with leading and trailing "/" ("" for none). */
+  prefix: string;
+  /** External base URL for Location headers, e.g. "https://registry.example.com:5000". */
+  host: string | undefined;
+  /** Key for signing upload state. Never log it. Undefined: the server generates one per process. */
+  secret: string | undefined;
+  relativeUrls: boolean;
+  /** How long a graceful shutdown waits for requests in flight (distribution's draintimeout). */
+  drainTimeoutMs: number;
+  tls: TlsConfig | undefined;
+  /** Extra response headers, name → values. */
+  headers: Record<string, string[]>;
+  debug: DebugConfig | undefined;
+}
+
+export interface UploadPurgingConfig {
+  enabled: boolean;
+  /** Uploads older than this are removed. */
+  ageMs: number;
+  intervalMs: number;
+  /** Log what would be removed without removing it. */
+  dryRun: boolean;
+}
+
+export interface StorageConfig {
+  driver: StorageDriverName;
+  /** True when no driver was configured and the filesystem default was used. */
+  driverIsDefault: boolean;
+  /** Present when driver is "filesystem". */
+  filesystem: { rootDirectory: string; maxThreads: number } | undefined;
+  /** Present when driver is "s3": distribution's S3 parameters as written (keys lower case). Holds credentials: never log it. */
+  s3: Record<string, unknown> | undefined;
+  delete: { enabled: boolean };
+  redirect: { disable: boolean };
+  maintenance: { uploadPurging: UploadPurgingConfig; readOnly: { enabled: boolean } };
+}
+
+export interface RegistryConfig {
+  version: '0.1';
+  log: LogConfig;
+  storage: StorageConfig;
+  http: HttpConfig;
+  /** Most entries /v2/_catalog returns in one page. */
+  catalog: { maxEntries: number };
+  /** Most tags /v2/<name>/tags/list returns in one page. */
+  tags: { maxTags: number };
+  /**
+   * Dotted paths (as written) of distribution keys present in the configuration that we do not support
+   * yet and ignore, e.g. ["auth", "storage.cache"]: each also produced a warning. Lets the server refuse
+   * to start on one it must not ignore.
+   */
+  ignoredKeys: string[];
+  /** The whole merged tree (file + environment) as plain values, including sections not supported yet. Holds secrets: never log it. */
+  raw: Record<string, unknown>;
+}
+
+export interface LoadedConfig {
+  config: RegistryConfig;
+  /** Things the operator should see at startup (ignored and unknown keys, deprecations); never secret values. */
+  warnings: string[];
+  /** The file path read, or "defaults" when no file was. */
+  source: string;
+}

@@ -1,0 +1,116 @@
+// Keys we do not act on are named in warnings: distribution's keys we do not support yet, and keys
+// that are not in distribution's format at all (usually typos), with their full dotted path.
+import { expect } from 'chai';
+import { AUTH_WARNING, parse, withVersion } from './config-test-helpers.js';
+
+describe('config: warnings for unsupported and unknown keys', function () {
+  it('names each top-level section distribution has and we do not run yet, and keeps it in raw', function () {
+    const sections = ['auth', 'notifications', 'redis', 'health', 'proxy', 'validation', 'compatibility', 'middleware', 'reporting', 'policy'];
+    const file = withVersion(sections.map((s) => `${s}:\n  something: 1\n`).join(''));
+    const { config, warnings } = parse(file);
+    expect(warnings).to.deep.equal(
+      sections.map((s) => (s === 'auth' ? AUTH_WARNING : `configuration key "${s}" is not supported yet and is ignored`)),
+    );
+    expect(config.ignoredKeys).to.deep.equal(sections);
+    for (const s of sections) expect(config.raw[s]).to.deep.equal({ something: 1 });
+  });
+
+  it('says plainly that an ignored auth section leaves the registry open', function () {
+    const { config, warnings } = parse(withVersion('auth:\n  htpasswd:\n    realm: r\n    path: /p\n'));
+    expect(warnings).to.deep.equal([AUTH_WARNING]);
+    expect(config.ignoredKeys).to.deep.equal(['auth']);
+  });
+
+  it('words it exactly as the operator will read it', function () {
+    const { warnings } = parse(withVersion('notifications:\n  endpoints: []\n'));
+    expect(warnings).to.deep.equal(['configuration key "notifications" is not supported yet and is ignored']);
+  });
+
+  it('names nested keys we do not support by their path', function () {
+    const file = withVersion(`log:
+  hooks: []
+  reportcaller: true
+storage:
+  inmemory:
+  cache:
+    blobdescriptor: inmemory
+  tag:
+    concurrencylimit: 8
+http:
+  http2:
+    disabled: true
+  h2c:
+    enabled: false
+  tls:
+    certificate: c
+    key: k
+    ciphersuites: [TLS_AES_128_GCM_SHA256]
+`);
+    const { warnings } = parse(file);
+    expect(warnings).to.deep.equal([
+      'configuration key "log.hooks" is not supported yet and is ignored',
+      'configuration key "log.reportcaller" is not supported yet and is ignored',
+      'configuration key "storage.cache" is not supported yet and is ignored',
+      'configuration key "storage.tag" is not supported yet and is ignored',
+      'configuration key "http.http2" is not supported yet and is ignored',
+      'configuration key "http.h2c" is not supported yet and is ignored',
+      'configuration key "http.tls.ciphersuites" is not supported yet and is ignored',
+    ]);
+    expect(parse(file).config.ignoredKeys).to.deep.equal(['log.hooks', 'log.reportcaller', 'storage.cache', 'storage.tag', 'http.http2', 'http.h2c', 'http.tls.ciphersuites']);
+  });
+
+  it('does not warn about a section that is present but empty', function () {
+    expect(parse(withVersion('auth:\nproxy: ~\n')).warnings).to.deep.equal([]);
+  });
+
+  it('names an unknown key by its full dotted path, as written', function () {
+    const file = withVersion('storage:\n  filesystem:\n    rootdirectory: /r\n  filesytem:\n    rootdirectory: /typo\nhttp:\n  adress: :1\n  tls:\n    certificat: c\nlogg:\n  level: debug\n');
+    const { config, warnings } = parse(file);
+    expect(warnings).to.deep.equal([
+      'unknown configuration key "storage.filesytem"',
+      'unknown configuration key "http.adress"',
+      'unknown configuration key "http.tls.certificat"',
+      'unknown configuration key "logg"',
+    ]);
+    expect(config.storage.filesystem?.rootDirectory).to.equal('/r');
+  });
+
+  it('warns about parameters the inmemory driver does not take', function () {
+    expect(parse(withVersion('storage:\n  inmemory:\n    size: 1\n')).warnings).to.deep.equal(['unknown configuration key "storage.inmemory.size"']);
+  });
+
+  it('does not second-guess free-form maps: log fields, headers, s3 parameters', function () {
+    const file = withVersion('log:\n  fields:\n    anything: 1\nhttp:\n  headers:\n    X-Anything: [1]\nstorage:\n  s3:\n    newparameter: 1\n');
+    expect(parse(file).warnings).to.deep.equal([]);
+  });
+
+  it('honours the deprecated top-level loglevel when log.level is not set, with a warning', function () {
+    const { config, warnings } = parse(withVersion('loglevel: debug\n'));
+    expect(config.log.level).to.equal('debug');
+    expect(warnings).to.deep.equal(['configuration key "loglevel" is deprecated; use "log.level"']);
+  });
+
+  it('raises maxthreads below distribution\'s minimum of 25, with a warning', function () {
+    const { config, warnings } = parse(withVersion('storage:\n  filesystem:\n    maxthreads: 5\n'));
+    expect(config.storage.filesystem?.maxThreads).to.equal(25);
+    expect(warnings).to.deep.equal(['storage.filesystem.maxthreads is below the minimum of 25; using 25']);
+  });
+
+  it('warns that client CAs do nothing without a certificate', function () {
+    const { config, warnings } = parse(withVersion('http:\n  tls:\n    clientcas: [/ca.pem]\n'));
+    expect(config.http.tls).to.equal(undefined);
+    expect(warnings).to.deep.equal(['http.tls.clientcas is ignored: TLS is off without http.tls.certificate and http.tls.key']);
+  });
+
+  it('warns that a debug section without addr runs no debug server', function () {
+    const { config, warnings } = parse(withVersion('http:\n  debug:\n    prometheus:\n      enabled: true\n'));
+    expect(config.http.debug).to.equal(undefined);
+    expect(warnings).to.deep.equal(['http.debug.addr is not set: the debug server is off']);
+  });
+
+  it('reads only the first YAML document, and says so', function () {
+    const { config, warnings } = parse('version: 0.1\nlog:\n  level: debug\n---\nlog:\n  level: error\n');
+    expect(config.log.level).to.equal('debug');
+    expect(warnings).to.deep.equal(['config.yml: only the first YAML document is read; 1 more ignored']);
+  });
+});

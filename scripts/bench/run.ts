@@ -1,0 +1,151 @@
+// `npm run bench`: our registry and the reference (distribution 2.8) side by side on loopback, each
+// its own process with filesystem storage; prints ours, reference and ours/reference per measure,
+// the machine's limits, and the targets, and writes everything as JSON.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import { join } from 'node:path';
+import { parseBenchOptions, type BenchOptions } from './bench-options.js';
+import { progress, setQuietWait, type Figure, type Limit, type Side } from './figures.js';
+import { measureLimits } from './limit-measures.js';
+import { measurePulls } from './pull-measures.js';
+import { measurePushes } from './push-measures.js';
+import { RegistryClient } from './registry-client.js';
+import { REPO_ROOT, RegistryProcess, type RegistryImplementation, type RegistryKind } from './registry-process.js';
+import { measureRequests } from './request-measures.js';
+import { report, writeResults, type BenchResults } from './results-report.js';
+import { measureLargePushRss } from './rss-measures.js';
+import { MiB } from './statistics.js';
+import { writeRandomFile } from './test-blob.js';
+
+function machine(loadAverageAtStart: string): Record<string, string | number> {
+  const cpu = /^model name\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? os.cpus()[0]?.model ?? 'unknown';
+  const reference = execFileSync('docker-registry', ['--version'], { encoding: 'utf8' }).trim();
+  return {
+    nproc: os.availableParallelism(),
+    cpu,
+    memoryMB: Math.round(os.totalmem() / 1e6),
+    node: process.version,
+    kernel: os.release(),
+    reference,
+    loadAverageAtStart,
+    loadAverageAtEnd: os.loadavg().map((n) => n.toFixed(2)).join(' '),
+  };
+}
+
+/** Lets the kernel write back what the pushes left dirty, so it does not land in the next measure. */
+function settle(): void {
+  execFileSync('sync');
+}
+
+async function startSides(options: BenchOptions, implementations: Record<RegistryKind, RegistryImplementation>, dir: string): Promise<Side[]> {
+  const sides: Side[] = [];
+  for (const kind of ['ours', 'reference'] as const) {
+    const registry = await RegistryProcess.start(kind, implementations[kind], join(dir, kind));
+    progress(`${kind}: ${implementations[kind]} pid ${registry.pid} at ${registry.baseUrl}`);
+    sides.push({ kind, registry, client: new RegistryClient(registry.baseUrl) });
+  }
+  return sides;
+}
+
+async function main(): Promise<void> {
+  const options = parseBenchOptions(process.argv.slice(2));
+  const started = Date.now();
+  setQuietWait(options.quietWaitSeconds * 1000);
+  const loadAverageAtStart = os.loadavg().map((n) => n.toFixed(2)).join(' ');
+  const implementations: Record<RegistryKind, RegistryImplementation> = {
+    ours: options.ours === 'cli' ? 'private-registry' : 'docker-registry',
+    reference: 'docker-registry',
+  };
+  const temp = await mkdtemp(join(os.tmpdir(), 'private-registry-bench-'));
+  const scratch = join(temp, 'scratch');
+  await mkdir(scratch);
+  const blobFile = join(temp, 'random.bin');
+  progress(`temporary directory ${temp}; writing ${options.blobBytes / MiB} MiB of random data`);
+  await writeRandomFile(blobFile, options.blobBytes);
+
+  const figures: Figure[] = [];
+  let limits: Limit[] = [];
+  let sides: Side[] = [];
+  try {
+    if (options.only.has('limits')) {
+      limits = await measureLimits({ file: blobFile, blobBytes: options.blobBytes, runs: options.runs, dir: temp });
+    }
+    if (options.only.has('push') || options.only.has('pull') || options.only.has('requests')) {
+      sides = await startSides(options, implementations, temp);
+    }
+    if (options.only.has('push')) {
+      const settings = { file: blobFile, blobBytes: options.blobBytes, chunkBytes: options.chunkBytes, runs: options.runs };
+      figures.push(...(await measurePushes(sides, settings, blobFile)));
+      settle();
+    }
+    if (options.only.has('pull')) {
+      const settings = { file: blobFile, blobBytes: options.blobBytes, clients: options.pullClients, runs: options.runs };
+      figures.push(...(await measurePulls(sides, settings)));
+      settle();
+    }
+    if (options.only.has('requests')) {
+      const settings = {
+        threads: options.loadThreads,
+        connections: options.loadConnections,
+        seconds: options.loadSeconds,
+        warmupSeconds: options.loadWarmupSeconds,
+        runs: options.runs,
+        scratchDir: scratch,
+      };
+      figures.push(...(await measureRequests(sides, settings)));
+    }
+    for (const side of sides) await side.registry.stop();
+    sides = [];
+    if (options.only.has('rss')) {
+      const settings = {
+        file: blobFile,
+        fileBytes: options.blobBytes,
+        largeBlobBytes: options.largeBlobBytes,
+        runs: options.runs,
+        implementations,
+        dir: temp,
+      };
+      figures.push(...(await measureLargePushRss(settings)));
+      settle();
+    }
+  } finally {
+    for (const side of sides) await side.registry.stop();
+    if (!options.keepTemp) await rm(temp, { recursive: true, force: true });
+    else progress(`kept ${temp}`);
+  }
+
+  const date = new Date().toISOString();
+  const results: BenchResults = {
+    date,
+    durationSeconds: (Date.now() - started) / 1000,
+    machine: machine(loadAverageAtStart),
+    settings: {
+      quick: options.quick,
+      ours: implementations.ours,
+      blobMiB: options.blobBytes / MiB,
+      largeBlobMiB: options.largeBlobBytes / MiB,
+      chunkMiB: options.chunkBytes / MiB,
+      pullClients: options.pullClients,
+      runs: options.runs,
+      loadSeconds: options.loadSeconds,
+      loadThreads: options.loadThreads,
+      loadConnections: options.loadConnections,
+      only: [...options.only].join(','),
+      quietWaitSeconds: options.quietWaitSeconds,
+    },
+    figures,
+    limits,
+  };
+  const jsonPath = options.jsonPath ?? join(REPO_ROOT, 'scripts/bench/results', `bench-${date.replace(/[:.]/g, '-')}.json`);
+  await writeResults(jsonPath, results);
+  console.log(report(results));
+  if (implementations.ours !== 'private-registry') console.log('NOTE: "ours" was a second reference registry (--ours-reference).');
+  console.log(`results written to ${jsonPath}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  process.exit(1);
+});
