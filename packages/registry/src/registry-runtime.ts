@@ -37,7 +37,8 @@ export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFo
     // Starting open when the operator asked for authentication would be a silent security hole.
     throw new Error('invalid configuration: auth: authentication is not supported in this version yet; remove the auth section to run an open registry');
   }
-  if (config.http.listen.net !== 'tcp') {
+  const address = config.http.listen;
+  if (address.net !== 'tcp') {
     throw new Error(`invalid configuration: http.net: "unix" sockets are not supported yet`);
   }
   const driver = createStorageDriver(config.storage);
@@ -56,10 +57,10 @@ export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFo
   });
   const tls = tlsFiles(config.http.tls);
   const listenOn = (host: string) =>
-    listen(app, { host, port: config.http.listen.port, drainTimeoutMs: config.http.drainTimeoutMs, ...(tls ? { tls } : {}) }, log);
+    listen(app, { host, port: address.port, drainTimeoutMs: config.http.drainTimeoutMs, ...(tls ? { tls } : {}) }, log);
   // ":5000" means every interface: IPv6 and IPv4 on one socket, or IPv4 alone where IPv6 is off.
-  const listener = config.http.listen.host
-    ? await listenOn(config.http.listen.host)
+  const listener = address.host
+    ? await listenOn(address.host)
     : await listenOn('::').catch((err: NodeJS.ErrnoException) => {
         if (err.code === 'EAFNOSUPPORT' || err.code === 'EADDRNOTAVAIL') return listenOn('0.0.0.0');
         throw err;
