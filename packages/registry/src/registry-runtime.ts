@@ -5,6 +5,7 @@ import { createRegistryApp } from './app.js';
 import { listen, type TlsFiles } from './http-listener.js';
 import { createStorageDriver } from './storage/create-driver.js';
 import { scheduleUploadPurge } from './services/upload-purger.js';
+import { startDebugServer } from './debug-server.js';
 import type { RegistryServices } from './services/registry-services.js';
 
 export interface RunningRegistry {
@@ -65,6 +66,9 @@ export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFo
         if (err.code === 'EAFNOSUPPORT' || err.code === 'EADDRNOTAVAIL') return listenOn('0.0.0.0');
         throw err;
       });
+  const debugListen = config.http.debug?.listen;
+  const debug = debugListen && debugListen.net === 'tcp' ? await startDebugServer({ host: debugListen.host ?? '::', port: debugListen.port }, driver, log) : undefined;
+  if (debug) log.info({ url: debug.url }, 'debug server listening (/debug/health, /debug/vars)');
   const purging = config.storage.maintenance.uploadPurging;
   const stopPurge = purging.enabled
     ? scheduleUploadPurge(driver, { ...purging, firstRunMs: Math.min(FIRST_PURGE_DELAY_MS, purging.intervalMs) }, log)
@@ -81,7 +85,7 @@ export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFo
     log,
     close: async () => {
       stopPurge();
-      await listener.close();
+      await Promise.all([listener.close(), debug?.close()]);
     },
   };
 }

@@ -117,9 +117,11 @@ function readDebug(debug: ConfigSection): DebugConfig | undefined {
   const prometheus = debug.section('prometheus');
   const path = prometheus.string('path') || DEFAULT_PROMETHEUS_PATH;
   if (!path.startsWith('/')) prometheus.fail('path', `${JSON.stringify(path)} must start with "/"`);
+  const enabled = prometheus.bool('enabled') ?? false;
+  if (enabled) debug.warn('http.debug.prometheus is not supported yet: the debug server serves /debug/health and /debug/vars only');
   return {
     addr,
     listen: tcpListen(debug, 'addr', addr),
-    prometheus: { enabled: prometheus.bool('enabled') ?? false, path },
+    prometheus: { enabled, path },
   };
 }
