@@ -5,13 +5,15 @@ import https from 'node:https';
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import type { RequestListener } from 'node:http';
-import type { SecureVersion } from 'node:tls';
-import type { Logger } from '@private-registry/core';
+import type { SecureVersion, TLSSocket } from 'node:tls';
+import { CodedError, type Logger } from '@private-registry/core';
 
 export interface TlsFiles {
   certificate: string;
   key: string;
   clientCas?: string[];
+  /** How client certificates are checked when clientCas is set (distribution's names). */
+  clientAuth?: 'request-client-cert' | 'require-any-client-cert' | 'verify-client-cert-if-given' | 'require-and-verify-client-cert';
   minimumTls?: SecureVersion;
 }
 
@@ -31,6 +33,15 @@ export interface RunningListener {
   close(): Promise<void>;
 }
 
+async function readTlsFile(key: string, path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new CodedError('CONFIG_INVALID', `invalid configuration: ${key}: cannot read ${path} (${code})`, { cause: err });
+  }
+}
+
 async function createServer(listener: RequestListener, tls: TlsFiles | undefined): Promise<http.Server> {
   const common = {
     // Large blob pushes can take long: no overall request deadline, only one for headers.
@@ -40,20 +51,28 @@ async function createServer(listener: RequestListener, tls: TlsFiles | undefined
   };
   if (!tls) return http.createServer(common, listener);
   const [cert, key, ...cas] = await Promise.all([
-    readFile(tls.certificate),
-    readFile(tls.key),
-    ...(tls.clientCas ?? []).map((path) => readFile(path)),
+    readTlsFile('http.tls.certificate', tls.certificate),
+    readTlsFile('http.tls.key', tls.key),
+    ...(tls.clientCas ?? []).map((path, i) => readTlsFile(`http.tls.clientcas[${i}]`, path)),
   ]);
-  return https.createServer(
+  const clientAuth = cas.length > 0 ? (tls.clientAuth ?? 'require-and-verify-client-cert') : undefined;
+  const server = https.createServer(
     {
       ...common,
       cert,
       key,
-      ...(cas.length > 0 ? { ca: cas, requestCert: true, rejectUnauthorized: true } : {}),
+      ...(clientAuth ? { ca: cas, requestCert: true, rejectUnauthorized: clientAuth === 'require-and-verify-client-cert' } : {}),
       minVersion: tls.minimumTls ?? 'TLSv1.2',
     },
     listener,
   );
+  if (clientAuth === 'require-any-client-cert' || clientAuth === 'verify-client-cert-if-given') {
+    server.on('secureConnection', (socket: TLSSocket) => {
+      const presented = Object.keys(socket.getPeerCertificate()).length > 0;
+      if (clientAuth === 'require-any-client-cert' ? !presented : presented && !socket.authorized) socket.destroy();
+    });
+  }
+  return server;
 }
 
 export async function listen(listener: RequestListener, options: ListenOptions, log: Logger): Promise<RunningListener> {
@@ -71,13 +90,21 @@ export async function listen(listener: RequestListener, options: ListenOptions, 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= new Promise<void>((resolve) => {
+      // Requests still arriving on kept-alive connections are answered, then their connection ends.
+      server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
+        if (!res.headersSent) res.setHeader('Connection', 'close');
+      });
       const timer = setTimeout(() => {
         log.warn({ drainTimeoutMs: options.drainTimeoutMs }, 'drain timeout reached, closing remaining connections');
         server.closeAllConnections();
       }, options.drainTimeoutMs);
       timer.unref();
+      // A connection busy at the signal goes idle once its response is sent: close it then.
+      const sweep = setInterval(() => server.closeIdleConnections(), 50);
+      sweep.unref();
       server.close(() => {
         clearTimeout(timer);
+        clearInterval(sweep);
         resolve();
       });
       server.closeIdleConnections();

@@ -22,7 +22,10 @@ const FIRST_PURGE_DELAY_MS = 60_000;
 function tlsFiles(tls: TlsConfig | undefined): TlsFiles | undefined {
   if (!tls) return undefined;
   const files: TlsFiles = { certificate: tls.certificate, key: tls.key, minimumTls: tls.minimumTls === 'tls1.3' ? 'TLSv1.3' : 'TLSv1.2' };
-  if (tls.clientCas.length > 0) files.clientCas = tls.clientCas;
+  if (tls.clientCas.length > 0) {
+    files.clientCas = tls.clientCas;
+    files.clientAuth = tls.clientAuth;
+  }
   return files;
 }
 

@@ -12,7 +12,17 @@ function manifestUnknown(name: string, reference: string): RegistryError {
   return new RegistryError('MANIFEST_UNKNOWN', 'manifest unknown to registry', { detail: { name, reference } });
 }
 
+/** Bound on the memory of tags known to have a current link; past it the set starts over. */
+const CONFIRMED_LIMIT = 200_000;
+
 export class TagStore {
+  /**
+   * Tags ("name\0tag") seen with a current link. A crash while a new tag is written can leave its
+   * directory without one; such a tag is not listed. Once seen, a tag keeps its current link until
+   * the whole tag directory is deleted, so the check is needed once per tag, not per listing.
+   */
+  private readonly confirmed = new Set<string>();
+
   constructor(private readonly driver: StorageDriver) {}
 
   /** The digest a tag points at; MANIFEST_UNKNOWN (or NAME_UNKNOWN for a missing repository). */
@@ -24,15 +34,18 @@ export class TagStore {
   }
 
   async tag(name: string, tag: string, digest: Digest): Promise<void> {
-    // Index entry first: a crash between the two leaves history, never a dangling current link.
-    await writeLink(this.driver, pathFor({ kind: 'tagIndexEntryLink', name, tag, digest }), digest);
+    // The current link first: the tag resolves as soon as it exists; the index entry is history.
     await writeLink(this.driver, pathFor({ kind: 'tagCurrentLink', name, tag }), digest);
+    this.confirm(`${name}\0${tag}`);
+    await writeLink(this.driver, pathFor({ kind: 'tagIndexEntryLink', name, tag, digest }), digest);
   }
 
   async list(name: string): Promise<string[]> {
     try {
       const paths = await this.driver.list(pathFor({ kind: 'tagsRoot', name }));
-      return lexicalSort(paths.map((p) => p.slice(p.lastIndexOf('/') + 1)));
+      const tags = paths.map((p) => p.slice(p.lastIndexOf('/') + 1));
+      const resolvable = await Promise.all(tags.map((tag) => this.hasCurrentLink(name, tag)));
+      return lexicalSort(tags.filter((_, i) => resolvable[i]));
     } catch (err) {
       if (!isPathNotFound(err)) throw err;
       if (!(await repositoryExists(this.driver, name))) throw nameUnknown(name);
@@ -40,7 +53,21 @@ export class TagStore {
     }
   }
 
+  private async hasCurrentLink(name: string, tag: string): Promise<boolean> {
+    const key = `${name}\0${tag}`;
+    if (this.confirmed.has(key)) return true;
+    const found = (await readLink(this.driver, pathFor({ kind: 'tagCurrentLink', name, tag }))) !== null;
+    if (found) this.confirm(key);
+    return found;
+  }
+
+  private confirm(key: string): void {
+    if (this.confirmed.size >= CONFIRMED_LIMIT) this.confirmed.clear();
+    this.confirmed.add(key);
+  }
+
   async untag(name: string, tag: string): Promise<void> {
+    this.confirmed.delete(`${name}\0${tag}`);
     if (!(await deleteIfPresent(this.driver, pathFor({ kind: 'tag', name, tag })))) {
       if (!(await repositoryExists(this.driver, name))) throw nameUnknown(name);
       throw manifestUnknown(name, tag);
