@@ -140,5 +140,55 @@ describe('TLS from http.tls @e2e', function () {
     const result = await runCli(['serve', config], { cwd: dir });
     expect(result.exitCode, result.stdout).to.not.equal(0);
     expect(result.stderr).to.contain(missing);
+    expect(result.stderr).to.contain('invalid configuration: http.tls.certificate');
+  });
+
+  describe('client certificates (http.tls.clientcas)', () => {
+    /** A client certificate signed by the test CA, or by a CA of its own when `foreign`. */
+    async function clientCert(name: string, foreign = false): Promise<{ cert: Buffer; key: Buffer }> {
+      const at = (file: string): string => join(pki.dir, file);
+      const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+      let caCert = at('ca.crt');
+      let caKey = at('ca.key');
+      if (foreign) {
+        await runChecked('openssl', ['req', '-x509', ...ec, '-keyout', at('other-ca.key'), '-out', at('other-ca.crt'), '-days', '2', '-subj', '/CN=some other CA']);
+        caCert = at('other-ca.crt');
+        caKey = at('other-ca.key');
+      }
+      await runChecked('openssl', ['req', ...ec, '-keyout', at(`${name}.key`), '-out', at(`${name}.csr`), '-subj', `/CN=${name}`]);
+      await writeFile(at(`${name}.ext`), 'basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n');
+      await runChecked('openssl', ['x509', '-req', '-in', at(`${name}.csr`), '-CA', caCert, '-CAkey', caKey, '-CAcreateserial', '-out', at(`${name}.crt`), '-days', '2', '-extfile', at(`${name}.ext`)]);
+      return { cert: await readFile(at(`${name}.crt`)), key: await readFile(at(`${name}.key`)) };
+    }
+
+    it('requires a client certificate signed by a listed CA by default', async () => {
+      const strict = await startOurRegistry({ scheme: 'https', config: tlsConfig(pki, { clientcas: [pki.caFile] }) });
+      try {
+        const good = await clientCert('good-client');
+        expect(await httpsGet(`${strict.url}/v2/`, ca, good)).to.equal(200);
+        const without = await httpsGet(`${strict.url}/v2/`, ca).catch((err: unknown) => err);
+        expect(without, 'no client certificate').to.be.instanceOf(Error);
+        const stranger = await clientCert('stranger', true);
+        const foreign = await httpsGet(`${strict.url}/v2/`, ca, stranger).catch((err: unknown) => err);
+        expect(foreign, 'certificate from another CA').to.be.instanceOf(Error);
+      } finally {
+        await strict.stop();
+      }
+    });
+
+    it('with clientauth verify-client-cert-if-given, serves clients without one and refuses a bad one', async () => {
+      const lenient = await startOurRegistry({
+        scheme: 'https',
+        config: tlsConfig(pki, { clientcas: [pki.caFile], clientauth: 'verify-client-cert-if-given' }),
+      });
+      try {
+        expect(await httpsGet(`${lenient.url}/v2/`, ca)).to.equal(200);
+        expect(await httpsGet(`${lenient.url}/v2/`, ca, await clientCert('good-client-2'))).to.equal(200);
+        const foreign = await httpsGet(`${lenient.url}/v2/`, ca, await clientCert('stranger-2', true)).catch((err: unknown) => err);
+        expect(foreign, 'certificate from another CA').to.be.instanceOf(Error);
+      } finally {
+        await lenient.stop();
+      }
+    });
   });
 });
