@@ -1,5 +1,6 @@
 // Command-line options of `npm run bench`: sizes and durations for a full or a quick run, and
 // which groups of measures to run.
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MiB } from './statistics.js';
 
@@ -27,6 +28,8 @@ export interface BenchOptions {
   /** Before each run, wait up to this long for other work on the machine to stop (0: do not wait). */
   quietWaitSeconds: number;
   keepTemp: boolean;
+  /** Directory for V8 CPU profiles of our server (node --cpu-prof), one per server process. */
+  cpuProfileDir: string | undefined;
 }
 
 const USAGE = `usage: node --import tsx scripts/bench/run.ts [options]
@@ -36,6 +39,8 @@ const USAGE = `usage: node --import tsx scripts/bench/run.ts [options]
   --ours-reference      run a second reference registry as "ours" (A/A check of the bench's noise)
   --json PATH           where to write the results (default scripts/bench/results/bench-<time>.json)
   --quiet-wait S        before each run wait up to S seconds for the machine to be idle (default 20; 0 = never)
+  --cpu-prof DIR        run our server under node --cpu-prof, profiles written to DIR when it stops
+                        (best with --only, e.g. --only requests)
   --keep                keep the temporary directory (configs, data, server logs)
   --help`;
 
@@ -50,6 +55,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
       json: { type: 'string' },
       keep: { type: 'boolean', default: false },
       'quiet-wait': { type: 'string', default: '20' },
+      'cpu-prof': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -86,5 +92,6 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     jsonPath: values.json,
     quietWaitSeconds,
     keepTemp: values.keep,
+    cpuProfileDir: values['cpu-prof'] === undefined ? undefined : resolve(values['cpu-prof']),
   };
 }

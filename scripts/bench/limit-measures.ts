@@ -1,4 +1,5 @@
 // Measures the machine's ceilings, each as a warm-up then the median of the runs.
+import { join } from 'node:path';
 import { progress, type Limit } from './figures.js';
 import { diskWrite, nodeSha256, opensslSha256, SHA256_SAMPLE_BYTES, startLoopbackServer } from './machine-limits.js';
 import { median, MiB } from './statistics.js';
@@ -21,6 +22,11 @@ export async function measureLimits(settings: { file: string; blobBytes: number;
     const size = `${settings.blobBytes / MiB} MiB`;
     const blob = await TestBlob.create(settings.file, settings.blobBytes);
     limits.push(await limit('loopback.upload', `loopback HTTP upload, Node → Node discarding (${size})`, settings.runs, () => server.upload(blob)));
+    limits.push(
+      await limit('loopback.upload-store', `loopback HTTP upload, Node → Node hashing + writing a file + fsync (${size})`, settings.runs, () =>
+        server.upload(blob, join(settings.dir, 'loopback-upload.tmp')),
+      ),
+    );
     limits.push(
       await limit('loopback.download', `loopback HTTP download, Node file → Node discarding (${size})`, settings.runs, () =>
         server.download(settings.file, settings.blobBytes),

@@ -42,14 +42,28 @@ export async function diskWrite(dir: string): Promise<number> {
   }
 }
 
-// A separate process, like a registry: discards PUT bodies, and streams a file for GET ?file=.
+// A separate process, like a registry: PUT discards the body, or with ?file= hashes it and writes it
+// to that file with an fsync at the end (the least a registry must do); GET ?file= streams a file.
 const COPY_SERVER = `
-const http = require('node:http'), fs = require('node:fs');
+const http = require('node:http'), fs = require('node:fs'), crypto = require('node:crypto');
 const server = http.createServer((req, res) => {
   const file = new URL(req.url, 'http://x').searchParams.get('file');
   if (req.method === 'GET' && file) {
     res.writeHead(200, { 'Content-Length': fs.statSync(file).size });
     fs.createReadStream(file, { highWaterMark: 1 << 20 }).pipe(res);
+    return;
+  }
+  if (file) {
+    const hash = crypto.createHash('sha256');
+    const out = fs.createWriteStream(file, { highWaterMark: 1 << 20 });
+    req.on('data', (c) => hash.update(c));
+    req.pipe(out);
+    out.on('finish', () => {
+      const fd = fs.openSync(file, 'r+');
+      fs.fsyncSync(fd);
+      fs.closeSync(fd);
+      res.end(hash.digest('hex'));
+    });
     return;
   }
   let n = 0;
@@ -60,7 +74,8 @@ server.listen(0, '127.0.0.1', () => console.log(server.address().port));
 `;
 
 export interface LoopbackServer {
-  upload(blob: TestBlob): Promise<number>;
+  /** With a file: the server hashes the body and writes it there (fsync at the end); without: discards it. */
+  upload(blob: TestBlob, file?: string): Promise<number>;
   download(file: string, bytes: number): Promise<number>;
   stop(): void;
 }
@@ -75,11 +90,12 @@ export async function startLoopbackServer(): Promise<LoopbackServer> {
   const agent = new http.Agent({ keepAlive: true });
   const base = `http://127.0.0.1:${port}/`;
   return {
-    async upload(blob) {
+    async upload(blob, file) {
+      const url = file === undefined ? base : `${base}?file=${encodeURIComponent(file)}`;
       const { seconds } = await timed(
         () =>
           new Promise<void>((resolve, reject) => {
-            const request = http.request(base, { method: 'PUT', agent, headers: { 'Content-Length': blob.size } }, (response) => {
+            const request = http.request(url, { method: 'PUT', agent, headers: { 'Content-Length': blob.size } }, (response) => {
               response.resume();
               response.once('end', resolve);
             });
@@ -87,6 +103,7 @@ export async function startLoopbackServer(): Promise<LoopbackServer> {
             pipeline(blob.body(), request).catch(reject);
           }),
       );
+      if (file !== undefined) await rm(file, { force: true });
       return megabytesPerSecond(blob.size, seconds);
     },
     async download(file, bytes) {

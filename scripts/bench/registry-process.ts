@@ -70,7 +70,8 @@ export class RegistryProcess {
     return this.child.pid;
   }
 
-  static async start(kind: RegistryKind, implementation: RegistryImplementation, dir: string): Promise<RegistryProcess> {
+  /** nodeArgs go before our CLI (e.g. --cpu-prof); they do not apply to docker-registry. */
+  static async start(kind: RegistryKind, implementation: RegistryImplementation, dir: string, nodeArgs: readonly string[] = []): Promise<RegistryProcess> {
     await mkdir(dir, { recursive: true });
     const port = await freePort();
     const dataDir = join(dir, 'data');
@@ -80,7 +81,7 @@ export class RegistryProcess {
     const [command, args] =
       implementation === 'docker-registry'
         ? ['docker-registry', ['serve', configPath]]
-        : [process.execPath, [OUR_CLI, 'serve', '--config', configPath]];
+        : [process.execPath, [...nodeArgs, OUR_CLI, 'serve', '--config', configPath]];
     if (implementation === 'private-registry' && !existsSync(OUR_CLI)) {
       throw new Error(`${OUR_CLI} is missing: run \`npm run build\` first (or use --ours-reference)`);
     }

@@ -56,7 +56,7 @@ function targetsFor(image: SmallImage): LoadTarget[] {
 const LABELS: Record<string, string> = {
   base: 'GET /v2/',
   manifest: 'GET manifest by tag (OCI)',
-  'blob-head': 'HEAD blob (ab, see notes)',
+  'blob-head': 'HEAD blob (ab)',
   'blob-get': 'GET 4 KiB blob',
   tags: `GET tags/list (${TAG_COUNT} tags)`,
 };

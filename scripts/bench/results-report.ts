@@ -68,12 +68,15 @@ export function report(results: BenchResults): string {
   return [
     `## Results ${results.date} (${Math.round(results.durationSeconds)} s)`,
     '',
-    figureTable(results.figures),
-    '',
-    limitTable(results.limits),
-    '',
-    'other CPU: the largest share of the machine that processes outside the bench took during one measured run.',
-    '',
+    ...(results.figures.length > 0
+      ? [
+          figureTable(results.figures),
+          '',
+          'other CPU: the largest share of the machine that processes outside the bench took during one measured run.',
+          '',
+        ]
+      : []),
+    ...(results.limits.length > 0 ? [limitTable(results.limits), ''] : []),
     ...(verdicts.length > 0 ? ['Targets:', ...verdicts, ''] : []),
     ...(notes.length > 0 ? ['Notes:', ...notes, ''] : []),
   ].join('\n');

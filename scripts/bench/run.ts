@@ -42,7 +42,8 @@ function settle(): void {
 async function startSides(options: BenchOptions, implementations: Record<RegistryKind, RegistryImplementation>, dir: string): Promise<Side[]> {
   const sides: Side[] = [];
   for (const kind of ['ours', 'reference'] as const) {
-    const registry = await RegistryProcess.start(kind, implementations[kind], join(dir, kind));
+    const nodeArgs = kind === 'ours' && options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [];
+    const registry = await RegistryProcess.start(kind, implementations[kind], join(dir, kind), nodeArgs);
     progress(`${kind}: ${implementations[kind]} pid ${registry.pid} at ${registry.baseUrl}`);
     sides.push({ kind, registry, client: new RegistryClient(registry.baseUrl) });
   }
