@@ -47,9 +47,12 @@ export class BlobStore {
     return descriptor;
   }
 
-  /** Opens the blob for reading (a byte range when given), or a URL to redirect to. */
-  async open(name: string, digest: Digest, range?: { start: number; end: number }): Promise<BlobContent> {
-    const descriptor = await this.stat(name, digest);
+  /**
+   * Opens a blob already checked with `stat` (a byte range when given), or a URL to redirect to.
+   * Taking the descriptor keeps a GET at one link read and one stat before the data.
+   */
+  async open(descriptor: BlobDescriptor, range?: { start: number; end: number }): Promise<BlobContent> {
+    const { digest } = descriptor;
     const path = pathFor({ kind: 'blobData', digest });
     const url = await this.driver.redirectUrl(path, 'GET');
     if (url) return { kind: 'redirect', url, descriptor };

@@ -44,8 +44,15 @@ export class TagStore {
     try {
       const paths = await this.driver.list(pathFor({ kind: 'tagsRoot', name }));
       const tags = paths.map((p) => p.slice(p.lastIndexOf('/') + 1));
-      const resolvable = await Promise.all(tags.map((tag) => this.hasCurrentLink(name, tag)));
-      return lexicalSort(tags.filter((_, i) => resolvable[i]));
+      const unconfirmed = tags.filter((tag) => !this.confirmed.has(`${name}\0${tag}`));
+      if (unconfirmed.length === 0) return tags; // the driver lists in lexical order
+      const missing = new Set<string>();
+      await Promise.all(
+        unconfirmed.map(async (tag) => {
+          if (!(await this.hasCurrentLink(name, tag))) missing.add(tag);
+        }),
+      );
+      return lexicalSort(tags.filter((tag) => !missing.has(tag)));
     } catch (err) {
       if (!isPathNotFound(err)) throw err;
       if (!(await repositoryExists(this.driver, name))) throw nameUnknown(name);

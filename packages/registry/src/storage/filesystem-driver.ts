@@ -1,19 +1,22 @@
 // Storage in a local directory, laid out as distribution's filesystem driver does (`<root><path>`),
 // so a registry:2 data directory can be served as it is, and ours read by registry:2.
 import { randomBytes } from 'node:crypto';
-import { constants, type Stats } from 'node:fs';
-import { mkdir, open, readFile, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { closeSync, constants, createReadStream, fstatSync, openSync, readFileSync, readSync, readdirSync, statSync, type Stats } from 'node:fs';
+import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { isErrnoError } from '@private-registry/core';
 import type { FileInfo, StorageDriver, StorageWriter, WalkOptions } from './storage-driver.js';
 import { InvalidOffsetError, PathNotFoundError } from './storage-errors.js';
-import { checkPath } from './storage-path.js';
+import { checkPath, isStorageName } from './storage-path.js';
 import { FileWriter } from './filesystem-writer.js';
+import { DirectoryListingCache } from './directory-listing-cache.js';
 import { toStorageError } from './filesystem-errors.js';
 
 /** Large reads keep syscalls and stream events few: blobs are served at disk speed. */
 const READ_CHUNK = 1 << 20;
+/** Reads up to this size are done at once instead of streamed. */
+const SMALL_READ = 64 * 1024;
 /** '~' is not allowed in a segment: a temp file can never be taken for a storage path. */
 const TEMP_MARK = '.~';
 
@@ -24,16 +27,21 @@ export interface FilesystemDriverOptions {
 export class FilesystemDriver implements StorageDriver {
   readonly name = 'filesystem';
   readonly #root: string;
+  readonly #listings = new DirectoryListingCache();
 
   constructor(options: FilesystemDriverOptions) {
     const root = resolve(options.rootDirectory);
     this.#root = root === '/' ? '' : root;
   }
 
+  // Metadata reads (getContent of links and manifests, stat, list) are synchronous on purpose: they
+  // are small and served from the page cache in microseconds, while each asynchronous fs call costs
+  // several thread-pool hand-offs that dominate the hot read paths (manifest GET, blob HEAD). Bulk data
+  // (blob streams, uploads) stays asynchronous.
   async getContent(path: string): Promise<Buffer> {
     const p = checkPath(this.name, path);
     try {
-      return await readFile(this.#file(p));
+      return readFileSync(this.#file(p));
     } catch (err) {
       throw toStorageError(this.name, p, err);
     }
@@ -63,19 +71,27 @@ export class FilesystemDriver implements StorageDriver {
 
   async reader(path: string, offset = 0, length?: number): Promise<Readable> {
     const p = checkPath(this.name, path);
-    let handle: FileHandle | undefined;
+    let fd: number | undefined;
     try {
-      handle = await open(this.#file(p), 'r');
-      const info = await handle.stat();
+      fd = openSync(this.#file(p), 'r');
+      const info = fstatSync(fd);
       if (info.isDirectory()) throw new PathNotFoundError(this.name, p);
       const end = rangeEnd(this.name, p, info.size, offset, length);
-      if (end === offset) {
-        await handle.close();
-        return Readable.from([], { objectMode: false });
+      if (end - offset <= SMALL_READ) {
+        // Small blobs (configs, tiny layers) in one read: no stream machinery, no thread pool.
+        const data = Buffer.allocUnsafe(end - offset);
+        let done = 0;
+        while (done < data.length) {
+          const n = readSync(fd, data, done, data.length - done, offset + done);
+          if (n === 0) break;
+          done += n;
+        }
+        closeSync(fd);
+        return Readable.from(done === 0 ? [] : [data.subarray(0, done)], { objectMode: false });
       }
-      return handle.createReadStream({ start: offset, end: end - 1, highWaterMark: READ_CHUNK });
+      return createReadStream('', { fd, start: offset, end: end - 1, highWaterMark: READ_CHUNK });
     } catch (err) {
-      await handle?.close().catch(() => undefined);
+      if (fd !== undefined) closeSync(fd);
       throw toStorageError(this.name, p, err);
     }
   }
@@ -101,7 +117,7 @@ export class FilesystemDriver implements StorageDriver {
   async stat(path: string): Promise<FileInfo> {
     const p = checkPath(this.name, path);
     try {
-      return fileInfo(p, await stat(this.#file(p)));
+      return fileInfo(p, statSync(this.#file(p)));
     } catch (err) {
       throw toStorageError(this.name, p, err);
     }
@@ -109,17 +125,21 @@ export class FilesystemDriver implements StorageDriver {
 
   async list(path: string): Promise<string[]> {
     const p = checkPath(this.name, path, true);
-    let names: string[];
+    const dir = this.#file(p);
     try {
-      names = await readdir(this.#file(p));
+      const cached = this.#listings.lookup(dir);
+      if (cached) return cached.slice();
+      const { mtimeNs } = statSync(dir, { bigint: true });
+      const prefix = p === '/' ? '' : p;
+      // Only names a caller could address are shown: not our temp files, nor a mount point's lost+found.
+      const paths = readdirSync(dir).filter(isStorageName).map((name) => `${prefix}/${name}`).sort();
+      this.#listings.remember(dir, mtimeNs, paths);
+      return paths.slice();
     } catch (err) {
       // The root always exists as far as callers can tell, even before the first write.
       if (p === '/' && isErrnoError(err, 'ENOENT')) return [];
       throw toStorageError(this.name, p, err);
     }
-    const prefix = p === '/' ? '' : p;
-    // Only names a caller could address are shown: not our temp files, nor a mount point's lost+found.
-    return names.map((name) => `${prefix}/${name}`).filter(isStoragePath).sort();
   }
 
   async move(source: string, dest: string): Promise<void> {
@@ -198,15 +218,6 @@ async function syncDirectory(dir: string): Promise<void> {
     if (!isErrnoError(err, 'EINVAL')) throw err;
   } finally {
     await handle.close();
-  }
-}
-
-function isStoragePath(path: string): boolean {
-  try {
-    checkPath('', path);
-    return true;
-  } catch {
-    return false;
   }
 }
 

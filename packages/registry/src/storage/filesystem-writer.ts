@@ -1,28 +1,34 @@
-// The filesystem driver's writer: gathers the small writes of a streamed upload into large blocks,
-// with one block on its way to disk while the next fills.
+// The filesystem driver's writer: gathers the small writes of a streamed upload into large batches
+// written with one writev each, with one batch on its way to disk while the next gathers.
 import type { FileHandle } from 'node:fs/promises';
 import { rm } from 'node:fs/promises';
 import type { StorageWriter } from './storage-driver.js';
 import { StorageError } from './storage-errors.js';
 import { toStorageError } from './filesystem-errors.js';
 
-/** Writes of 16-64 KiB are gathered into blocks this big. */
-const WRITE_BLOCK = 1 << 20;
+/** Writes of 16-64 KiB are gathered into batches this big: few syscalls, little memory held. */
+const WRITE_BATCH = 1 << 20;
+/** Past this many unsynced bytes, a datasync starts in the background (see #startEarlySync). */
+const EARLY_SYNC_BYTES = Number(process.env.PR_EARLY_SYNC ?? 0);
 
-/** Buffers small writes into blocks; bytes land in the file as blocks fill and on close/commit. */
+/**
+ * Batches writes; bytes land in the file as batches fill and on close/commit.
+ * The chunks are not copied: the writer holds on to each chunk until it is on disk, so a caller
+ * must not change a chunk after handing it over (request bodies never are).
+ */
 export class FileWriter implements StorageWriter {
   #size: number;
-  /** File offset of the next block. */
+  /** File offset of the next batch. */
   #position: number;
-  #block: Buffer = Buffer.allocUnsafe(WRITE_BLOCK);
-  #spare: Buffer | undefined;
-  #filled = 0;
-  /** The block being written; it never rejects, a failure is parked in #failure for the next caller. */
+  #batch: Uint8Array[] = [];
+  #batchBytes = 0;
+  /** The batch being written; it never rejects, a failure is parked in #failure for the next caller. */
   #inFlight: Promise<void> = Promise.resolve();
   #failure: unknown;
+  /** A background datasync of what was written so far; the final fsync then has little left to do. */
+  #earlySync: Promise<void> | undefined;
+  #unsynced = 0;
   #done = false;
-  /** Set while a write waits for the disk: the block swap is only safe one call at a time. */
-  #busy = false;
 
   constructor(
     private readonly driver: string,
@@ -41,19 +47,13 @@ export class FileWriter implements StorageWriter {
 
   async write(chunk: Uint8Array): Promise<void> {
     this.#assertOpen();
-    this.#busy = true;
-    try {
-      for (let from = 0; from < chunk.length; ) {
-        const n = Math.min(chunk.length - from, WRITE_BLOCK - this.#filled);
-        this.#block.set(chunk.subarray(from, from + n), this.#filled);
-        this.#filled += n;
-        from += n;
-        this.#size += n;
-        if (this.#filled === WRITE_BLOCK) await this.#flushBlock();
-      }
-    } finally {
-      this.#busy = false;
-    }
+    if (chunk.length === 0) return;
+    this.#batch.push(chunk);
+    this.#batchBytes += chunk.length;
+    this.#size += chunk.length;
+    // Only the write that fills a batch waits, and only for the previous batch: the caller
+    // gathers the next batch while this one is on its way to disk.
+    if (this.#batchBytes >= WRITE_BATCH) await this.#flushBatch();
   }
 
   close(): Promise<void> {
@@ -68,6 +68,7 @@ export class FileWriter implements StorageWriter {
     this.#assertOpen();
     this.#done = true;
     await this.#inFlight;
+    await this.#earlySync;
     await this.handle.close().catch(() => undefined);
     try {
       await rm(this.file, { force: true });
@@ -80,8 +81,9 @@ export class FileWriter implements StorageWriter {
     this.#assertOpen();
     this.#done = true;
     try {
-      if (this.#filled > 0) await this.#flushBlock();
+      if (this.#batchBytes > 0) await this.#flushBatch();
       await this.#settle();
+      await this.#earlySync;
       if (durable) await this.handle.sync();
       await this.handle.close();
     } catch (err) {
@@ -90,18 +92,50 @@ export class FileWriter implements StorageWriter {
     }
   }
 
-  /** Hands the filled block to the disk and swaps in the spare, so the caller can go on filling. */
-  async #flushBlock(): Promise<void> {
-    await this.#settle();
-    const data = this.#block.subarray(0, this.#filled);
+  /**
+   * Hands the gathered chunks to the disk in one writev, queued behind the batch in flight, and
+   * waits for that previous batch only. Taking the batch before any await keeps the order right
+   * even if writes overlap.
+   */
+  async #flushBatch(): Promise<void> {
+    const chunks = this.#batch;
+    const bytes = this.#batchBytes;
     const position = this.#position;
-    this.#position += this.#filled;
-    // The previous block's write has settled, so the spare is free to fill.
-    [this.#block, this.#spare] = [this.#spare ?? Buffer.allocUnsafe(WRITE_BLOCK), this.#block];
-    this.#filled = 0;
-    this.#inFlight = writeFully(this.handle, data, position).catch((err: unknown) => {
-      this.#failure = err;
-    });
+    this.#batch = [];
+    this.#batchBytes = 0;
+    this.#position += bytes;
+    const previous = this.#inFlight;
+    this.#inFlight = previous
+      .then(() => (this.#failure === undefined ? writeFully(this.handle, chunks, position) : undefined))
+      .then(
+        () => this.#startEarlySync(bytes),
+        (err: unknown) => {
+          this.#failure ??= err;
+        },
+      );
+    await previous;
+    if (this.#failure !== undefined) throw toStorageError(this.driver, this.path, this.#failure);
+  }
+
+  /**
+   * Starts writeback of what is already written while the rest is still arriving, one datasync at
+   * a time, so that the fsync at commit has little left to wait for. Durability still comes only
+   * from that final fsync; a failure here is parked like a write failure.
+   */
+  #startEarlySync(written: number): void {
+    if (EARLY_SYNC_BYTES <= 0) return;
+    this.#unsynced += written;
+    if (this.#unsynced < EARLY_SYNC_BYTES || this.#earlySync) return;
+    this.#unsynced = 0;
+    this.#earlySync = this.handle.datasync().then(
+      () => {
+        this.#earlySync = undefined;
+      },
+      (err: unknown) => {
+        this.#earlySync = undefined;
+        this.#failure ??= err;
+      },
+    );
   }
 
   async #settle(): Promise<void> {
@@ -111,14 +145,27 @@ export class FileWriter implements StorageWriter {
 
   #assertOpen(): void {
     if (this.#done) throw new StorageError('WRITER_CLOSED', this.driver, this.path, `writer for ${this.path} is already finished`);
-    if (this.#busy) throw new StorageError('WRITER_BUSY', this.driver, this.path, `writer for ${this.path} has a write in progress`);
   }
 }
 
-async function writeFully(handle: FileHandle, data: Uint8Array, position: number): Promise<void> {
-  let done = 0;
-  while (done < data.length) {
-    const { bytesWritten } = await handle.write(data, done, data.length - done, position + done);
-    done += bytesWritten;
+/** writev may write less than asked (a signal, a full disk); the rest is written until done or an error. */
+async function writeFully(handle: FileHandle, chunks: Uint8Array[], position: number): Promise<void> {
+  let pending = chunks;
+  let at = position;
+  for (;;) {
+    const { bytesWritten } = await handle.writev(pending, at);
+    at += bytesWritten;
+    pending = remainderAfter(pending, bytesWritten);
+    if (pending.length === 0) return;
   }
+}
+
+function remainderAfter(chunks: Uint8Array[], written: number): Uint8Array[] {
+  let skip = written;
+  let i = 0;
+  while (i < chunks.length && skip >= (chunks[i] as Uint8Array).length) skip -= (chunks[i++] as Uint8Array).length;
+  if (i === chunks.length) return [];
+  const rest = chunks.slice(i);
+  rest[0] = (rest[0] as Uint8Array).subarray(skip);
+  return rest;
 }

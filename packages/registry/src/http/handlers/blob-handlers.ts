@@ -15,15 +15,14 @@ export async function getBlob(ctx: RequestContext): Promise<void> {
     ETag: `"${digest.value}"`,
     'Cache-Control': 'max-age=31536000',
   };
+  const descriptor = await blobs.stat(ctx.name, digest);
   if (ctx.req.method === 'HEAD') {
-    const descriptor = await blobs.stat(ctx.name, digest);
     ctx.res.writeHead(200, { ...common, 'Content-Length': descriptor.size });
     ctx.res.end();
     return;
   }
-  const descriptor = await blobs.stat(ctx.name, digest);
   const range = parseRange(headerValue(ctx.req.headers.range), descriptor.size);
-  const content = await blobs.open(ctx.name, digest, range ?? undefined);
+  const content = await blobs.open(descriptor, range ?? undefined);
   if (content.kind === 'redirect') {
     ctx.res.writeHead(307, { Location: content.url, 'Docker-Content-Digest': digest.value, 'Content-Length': 0 });
     ctx.res.end();
