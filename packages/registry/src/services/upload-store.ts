@@ -10,6 +10,7 @@ import { RegistryError } from '../oci/registry-errors.js';
 import type { BlobDescriptor, BlobStore } from './blob-store.js';
 import { KeyedLock } from './keyed-lock.js';
 import { deleteIfPresent } from './link-files.js';
+import { streamInto } from './stream-into.js';
 
 const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const HASH_CACHE_LIMIT = 10_000;
@@ -31,6 +32,13 @@ export interface AppendOptions {
 interface RunningHash {
   offset: number;
   algorithm: DigestAlgorithm;
+  hash: Hash;
+}
+
+/** A chunk received into an upload: the writer is still open, the hash covers all bytes so far. */
+interface Received {
+  state: UploadState;
+  writer: StorageWriter;
   hash: Hash;
 }
 
@@ -81,23 +89,52 @@ export class UploadStore {
   complete(name: string, id: string, digest: Digest, body?: Readable, options: AppendOptions = {}): Promise<BlobDescriptor> {
     this.checkId(id);
     return this.locks.run(id, async () => {
-      const state = body ? await this.appendLocked(name, id, body, options) : await this.status(name, id);
-      const actual = await this.currentDigest(name, id, state.size, digest.algorithm);
-      if (actual.value !== digest.value) {
+      // With a last chunk, the writer that received it stays open to fsync the data after the
+      // digest check, rather than being closed and opened again.
+      const received = body ? await this.receive(name, id, body, options) : undefined;
+      let writer = received?.writer;
+      try {
+        let actual: Digest;
+        let size: number;
+        if (received && digest.algorithm === 'sha256') {
+          // The hash that covered the last chunk, as it is (the cache might have evicted it meanwhile).
+          // Taken out of the cache: once digested, it can no longer continue the upload.
+          this.hashes.delete(id);
+          actual = digestFromHash(received.hash, 'sha256');
+          size = received.state.size;
+        } else {
+          // Another algorithm is recomputed by reading the data back, which must be flushed first.
+          await writer?.close();
+          writer = undefined;
+          size = received ? received.state.size : (await this.status(name, id)).size;
+          actual = await this.currentDigest(name, id, size, digest.algorithm);
+        }
+        if (actual.value !== digest.value) {
+          throw new RegistryError('DIGEST_INVALID', 'provided digest did not match uploaded content', {
+            detail: { expected: digest.value, actual: actual.value },
+          });
+        }
+        const dataPath = pathFor({ kind: 'uploadData', name, id });
+        if (!(await this.blobs.statGlobal(digest))) {
+          // fsync before the move: a blob never becomes visible with content not yet on disk.
+          const durable = writer ?? (await this.driver.writer(dataPath, true));
+          writer = undefined;
+          await durable.commit();
+          await this.driver.move(dataPath, pathFor({ kind: 'blobData', digest }));
+        } else {
+          const open = writer;
+          writer = undefined;
+          await open?.close();
+        }
+        await this.blobs.link(name, digest);
         await this.cancelLocked(name, id);
-        throw new RegistryError('DIGEST_INVALID', 'provided digest did not match uploaded content', {
-          detail: { expected: digest.value, actual: actual.value },
-        });
+        return { digest, size };
+      } catch (err) {
+        await writer?.close().catch(() => undefined);
+        // A wrong digest ends the session: nothing of it became visible.
+        if (err instanceof RegistryError && err.code === 'DIGEST_INVALID') await this.cancelLocked(name, id);
+        throw err;
       }
-      const dataPath = pathFor({ kind: 'uploadData', name, id });
-      if (!(await this.blobs.statGlobal(digest))) {
-        const durable = await this.driver.writer(dataPath, true);
-        await durable.commit();
-        await this.driver.move(dataPath, pathFor({ kind: 'blobData', digest }));
-      }
-      await this.blobs.link(name, digest);
-      await this.cancelLocked(name, id);
-      return { digest, size: state.size };
     });
   }
 
@@ -156,6 +193,16 @@ export class UploadStore {
   }
 
   private async appendLocked(name: string, id: string, body: Readable, options: AppendOptions): Promise<UploadState> {
+    const { state, writer } = await this.receive(name, id, body, options);
+    await writer.close();
+    return state;
+  }
+
+  /**
+   * Streams a chunk into the session's data while hashing it, and hands back the writer still open
+   * (all bytes handed over, possibly not yet flushed) so the caller can close or commit it.
+   */
+  private async receive(name: string, id: string, body: Readable, options: AppendOptions): Promise<Received> {
     // Drivers may create a missing file on append, so the session's existence is checked first.
     await this.status(name, id);
     const writer: StorageWriter = await this.driver.writer(pathFor({ kind: 'uploadData', name, id }), true);
@@ -168,14 +215,10 @@ export class UploadStore {
         headers: { Range: rangeHeader(offset), 'Docker-Upload-UUID': id },
       });
     }
-    let hash: Hash | undefined;
+    let hash: Hash;
     try {
       hash = await this.hashAt(name, id, offset, 'sha256');
-      for await (const chunk of body) {
-        hash.update(chunk as Buffer);
-        await writer.write(chunk as Buffer);
-      }
-      await writer.close();
+      await streamInto(body, hash, writer);
     } catch (err) {
       // The bytes that did reach storage stay (a client may resume from the reported Range);
       // the running hash no longer matches them, so it is dropped and recomputed on demand.
@@ -184,11 +227,12 @@ export class UploadStore {
     }
     const received = writer.size - offset;
     if (options.length !== undefined && received !== options.length) {
+      await writer.close().catch(() => undefined);
       throw new RegistryError('SIZE_INVALID', 'provided length did not match content length', {
         detail: { contentLength: options.length, received },
       });
     }
     this.remember(id, { offset: writer.size, algorithm: 'sha256', hash });
-    return { name, id, size: writer.size };
+    return { state: { name, id, size: writer.size }, writer, hash };
   }
 }

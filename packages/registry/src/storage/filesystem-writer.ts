@@ -8,8 +8,11 @@ import { toStorageError } from './filesystem-errors.js';
 
 /** Writes of 16-64 KiB are gathered into batches this big: few syscalls, little memory held. */
 const WRITE_BATCH = 1 << 20;
-/** Past this many unsynced bytes, a datasync starts in the background (see #startEarlySync). */
-const EARLY_SYNC_BYTES = Number(process.env.PR_EARLY_SYNC ?? 0);
+/**
+ * Past this many unsynced bytes a datasync starts in the background (see #startEarlySync). Small
+ * enough that a 16 MiB PATCH starts one half-way, large enough that syncs stay few.
+ */
+const EARLY_SYNC_BYTES = 8 << 20;
 
 /**
  * Batches writes; bytes land in the file as batches fill and on close/commit.
@@ -123,7 +126,6 @@ export class FileWriter implements StorageWriter {
    * from that final fsync; a failure here is parked like a write failure.
    */
   #startEarlySync(written: number): void {
-    if (EARLY_SYNC_BYTES <= 0) return;
     this.#unsynced += written;
     if (this.#unsynced < EARLY_SYNC_BYTES || this.#earlySync) return;
     this.#unsynced = 0;

@@ -19,6 +19,11 @@ export interface FileInfo {
 export interface StorageWriter {
   /** Total bytes at the path so far, including what an appending writer found there. */
   readonly size: number;
+  /**
+   * Appends a chunk. Writes land in the order they are called, even when a caller issues the next
+   * before the previous resolved; a chunk must not be changed after it is handed over (a writer may
+   * hold on to it until it is on disk instead of copying it).
+   */
   write(chunk: Uint8Array): Promise<void>;
   /** Flush and release; the bytes stay for a later append. */
   close(): Promise<void>;
