@@ -29,5 +29,22 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     // Secrets must never reach a log line, whatever a caller passes in.
     redact: { paths: ['password', '*.password', 'secret', '*.secret', 'authorization', '*.authorization', 'headers.authorization'], censor: '[redacted]' },
   };
-  return options.destination ? pino(opts, options.destination) : pino(opts);
+  return pino(opts, options.destination ?? stdoutDestination());
+}
+
+let stdoutGuarded = false;
+
+/**
+ * Standard output as a plain stream rather than pino's default sonic-boom file writer: sonic-boom's
+ * exit-time flush retries a write to a closed pipe forever (EPIPE), which turned a shutdown with a
+ * vanished log reader into a hang. A closed stdout only loses log lines; it must never stop the process.
+ */
+function stdoutDestination(): NodeJS.WritableStream {
+  if (!stdoutGuarded) {
+    stdoutGuarded = true;
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+    });
+  }
+  return process.stdout;
 }
