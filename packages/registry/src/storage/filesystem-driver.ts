@@ -1,7 +1,7 @@
 // Storage in a local directory, laid out as distribution's filesystem driver does (`<root><path>`),
 // so a registry:2 data directory can be served as it is, and ours read by registry:2.
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, createReadStream, fstatSync, openSync, readFileSync, readSync, readdirSync, statSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, readdirSync, statSync, type Stats } from 'node:fs';
 import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { Readable } from 'node:stream';
@@ -10,6 +10,7 @@ import type { FileInfo, StorageDriver, StorageWriter, WalkOptions } from './stor
 import { InvalidOffsetError, PathNotFoundError } from './storage-errors.js';
 import { checkPath, isStorageName } from './storage-path.js';
 import { FileWriter } from './filesystem-writer.js';
+import { FileRangeStream } from './file-range-stream.js';
 import { DirectoryListingCache } from './directory-listing-cache.js';
 import { toStorageError } from './filesystem-errors.js';
 
@@ -89,7 +90,7 @@ export class FilesystemDriver implements StorageDriver {
         closeSync(fd);
         return Readable.from(done === 0 ? [] : [data.subarray(0, done)], { objectMode: false });
       }
-      return createReadStream('', { fd, start: offset, end: end - 1, highWaterMark: READ_CHUNK });
+      return new FileRangeStream(fd, offset, end, READ_CHUNK);
     } catch (err) {
       if (fd !== undefined) closeSync(fd);
       throw toStorageError(this.name, p, err);

@@ -1,6 +1,6 @@
 // The storage driver contract: small and dumb. A driver sees only slash-separated paths
 // (never digests or repositories); everything registry-specific lives above it.
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 
 export interface FileInfo {
   /** The path as asked for (normalised, leading slash). */
@@ -58,4 +58,17 @@ export interface StorageDriver {
   redirectUrl(path: string, method: 'GET' | 'HEAD'): Promise<string | null>;
   /** Depth-first walk in lexical order, calling `visit` for every file and directory under `path`. */
   walk(path: string, visit: (info: FileInfo) => void | Promise<void>, options?: WalkOptions): Promise<void>;
+}
+
+/**
+ * A reader that can also write itself into a sink more cheaply than piping (the filesystem driver
+ * reuses its read buffers this way). Consumers check with `canWriteItself` and pipe otherwise.
+ */
+export interface SelfWritingReadable extends Readable {
+  /** Writes the rest of the content into `target` and ends it. */
+  writeTo(target: Writable): Promise<void>;
+}
+
+export function canWriteItself(stream: Readable): stream is SelfWritingReadable {
+  return typeof (stream as Partial<SelfWritingReadable>).writeTo === 'function';
 }

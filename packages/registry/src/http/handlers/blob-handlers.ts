@@ -1,6 +1,7 @@
 // GET/HEAD/DELETE /v2/<name>/blobs/<digest>: streaming reads with byte ranges, or a redirect.
 import { pipeline } from 'node:stream/promises';
 import { parseDigest } from '../../oci/digest.js';
+import { canWriteItself } from '../../storage/storage-driver.js';
 import { parseRange } from '../range-header.js';
 import { sendEmpty, type RequestContext } from '../request-context.js';
 import { requireDeleteAllowed } from './write-policy.js';
@@ -37,7 +38,8 @@ export async function getBlob(ctx: RequestContext): Promise<void> {
   } else {
     ctx.res.writeHead(200, { ...common, 'Content-Length': descriptor.size });
   }
-  await pipeline(content.stream, ctx.res);
+  if (canWriteItself(content.stream)) await content.stream.writeTo(ctx.res);
+  else await pipeline(content.stream, ctx.res);
 }
 
 export async function deleteBlob(ctx: RequestContext): Promise<void> {

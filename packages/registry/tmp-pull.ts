@@ -1,0 +1,13 @@
+import http from 'node:http';
+import { createLogger } from '@private-registry/core';
+import { createRegistryApp } from './src/app.js';
+import { FilesystemDriver } from './src/storage/filesystem-driver.js';
+import { createRegistryHandler } from './src/http/registry-handler.js';
+import { RegistryServices } from './src/services/registry-services.js';
+const log = createLogger({ level: 'silent' });
+const driver = new FilesystemDriver({ rootDirectory: '/tmp/tl/data' });
+const policy = { deleteEnabled: false, readOnly: false, catalogMaxEntries: 100 };
+const { app } = createRegistryApp({ driver, policy, urls: { relative: true, tls: false }, log, accessLog: false });
+http.createServer(app).listen(5541, '127.0.0.1');
+const v2 = createRegistryHandler({ services: new RegistryServices(driver, policy), log, urls: { relative: true, tls: false } });
+http.createServer((req, res) => void v2(req, res, req.url!.slice(3))).listen(5542, '127.0.0.1');
