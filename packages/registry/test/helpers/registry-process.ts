@@ -2,7 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, startProcess, tempDir, waitForHttp, type ManagedProcess } from '@private-registry/testbed';
+import { deepMerge, freePort, startProcess, tempDir, waitForHttp, type JsonObject, type ManagedProcess } from '@private-registry/testbed';
 
 export const CLI_PATH = join(dirname(fileURLToPath(import.meta.url)), '../../dist/src/cli.js');
 
@@ -31,13 +31,16 @@ export async function startRegistryProcess(options: RegistryProcessOptions = {})
   const work = await tempDir('registry-process');
   const rootDirectory = options.rootDirectory ?? join(work.path, 'data');
   const port = await freePort();
-  const config = {
-    version: '0.1',
-    log: { level: 'info', accesslog: { disabled: false } },
-    http: { addr: `127.0.0.1:${port}` },
-    storage: { filesystem: { rootdirectory: rootDirectory }, delete: { enabled: options.deleteEnabled ?? true } },
-    ...options.extraConfig,
-  };
+  // Deep merge: extra settings under http (tls, say) must not drop the generated http.addr.
+  const config = deepMerge(
+    {
+      version: '0.1',
+      log: { level: 'info', accesslog: { disabled: false } },
+      http: { addr: `127.0.0.1:${port}` },
+      storage: { filesystem: { rootdirectory: rootDirectory }, delete: { enabled: options.deleteEnabled ?? true } },
+    },
+    (options.extraConfig ?? {}) as JsonObject,
+  );
   const configPath = join(work.path, 'config.yml');
   await writeFile(configPath, JSON.stringify(config, null, 2));
   const child = await startProcess({
