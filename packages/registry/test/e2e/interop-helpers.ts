@@ -6,27 +6,16 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  deepMerge,
-  freePort,
   runCommand,
   startProcess,
   tempDir,
-  waitForHttp,
   type CommandResult,
-  type JsonObject,
   type ManagedProcess,
 } from '@private-registry/testbed';
 import { RegistryApiClient } from '../api/api-client.js';
-import { CLI_PATH } from '../helpers/registry-process.js';
+import { CLI_PATH, startRegistryProcess, withoutRegistryEnv, type RegistryProcess, type RegistryProcessOptions } from '../helpers/registry-process.js';
 
-export { CLI_PATH };
-
-/** Every REGISTRY_* variable of this test process removed: a developer's shell must not leak into the CLI. */
-export function withoutRegistryEnv(env: Record<string, string | undefined> = {}): Record<string, string | undefined> {
-  const cleared: Record<string, string | undefined> = {};
-  for (const key of Object.keys(process.env)) if (key.startsWith('REGISTRY_')) cleared[key] = undefined;
-  return { ...cleared, ...env };
-}
+export { CLI_PATH, withoutRegistryEnv };
 
 /** Runs `private-registry ARGS...` to completion (for startup failures, --version, --help). */
 export function runCli(args: readonly string[], options: { env?: Record<string, string | undefined>; cwd?: string; timeoutMs?: number } = {}): Promise<CommandResult> {
@@ -56,69 +45,15 @@ export async function spawnCli(
   });
 }
 
-export interface OurRegistryOptions {
-  /** Storage root; a fresh temp dir unless told. Never removed by stop(): tests restart on it. */
-  rootDirectory?: string;
-  /** Deep-merged over the generated config (distribution's format; JSON is YAML). */
-  config?: JsonObject;
-  /** A fixed port (a restart on the same address); a free one unless told. */
-  port?: number;
-  env?: Record<string, string | undefined>;
-  /** https: readiness is then the "registry listening" log line. */
-  scheme?: 'http' | 'https';
-}
+export type OurRegistryOptions = RegistryProcessOptions;
 
-export interface OurRegistry {
-  readonly url: string;
-  readonly host: string;
-  readonly port: number;
-  readonly rootDirectory: string;
-  readonly configPath: string;
-  readonly process: ManagedProcess;
+export interface OurRegistry extends RegistryProcess {
   readonly client: RegistryApiClient;
-  /** SIGTERM, wait (the drain), SIGKILL after the grace. */
-  stop(): Promise<void>;
-  /** SIGKILL at once: a crash, with no chance to finish anything. */
-  kill(): Promise<void>;
 }
 
 export async function startOurRegistry(options: OurRegistryOptions = {}): Promise<OurRegistry> {
-  const work = await tempDir('our-registry');
-  const rootDirectory = options.rootDirectory ?? join(work.path, 'data');
-  const port = options.port ?? (await freePort());
-  const base: JsonObject = {
-    version: '0.1',
-    log: { level: 'info', accesslog: { disabled: false } },
-    http: { addr: `127.0.0.1:${port}` },
-    storage: { filesystem: { rootdirectory: rootDirectory }, delete: { enabled: true } },
-  };
-  const configPath = join(work.path, 'config.yml');
-  await writeFile(configPath, JSON.stringify(deepMerge(base, options.config ?? {}), null, 2));
-  const child = await spawnCli(['serve', '--config', configPath], { cwd: work.path, ...(options.env ? { env: options.env } : {}) });
-  const scheme = options.scheme ?? 'http';
-  const url = `${scheme}://127.0.0.1:${port}`;
-  try {
-    if (scheme === 'http') await waitForHttp(`${url}/v2/`, { timeoutMs: 15_000, process: child });
-    else await child.waitForLog('registry listening', { timeoutMs: 15_000 });
-  } catch (err) {
-    await child.stop({ graceMs: 1_000 });
-    throw err;
-  }
-  return {
-    url,
-    host: `127.0.0.1:${port}`,
-    port,
-    rootDirectory,
-    configPath,
-    process: child,
-    client: new RegistryApiClient(url),
-    stop: async () => {
-      await child.stop();
-    },
-    kill: async () => {
-      await child.stop({ signal: 'SIGKILL' });
-    },
-  };
+  const registry = await startRegistryProcess(options);
+  return { ...registry, client: new RegistryApiClient(registry.url) };
 }
 
 export function sha256Of(bytes: Uint8Array): string {
