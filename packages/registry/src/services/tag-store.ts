@@ -17,11 +17,12 @@ const CONFIRMED_LIMIT = 200_000;
 
 export class TagStore {
   /**
-   * Tags ("name\0tag") seen with a current link. A crash while a new tag is written can leave its
+   * Tags seen with a current link, per repository. A crash while a new tag is written can leave its
    * directory without one; such a tag is not listed. Once seen, a tag keeps its current link until
    * the whole tag directory is deleted, so the check is needed once per tag, not per listing.
    */
-  private readonly confirmed = new Set<string>();
+  private readonly confirmed = new Map<string, Set<string>>();
+  private confirmedCount = 0;
 
   constructor(private readonly driver: StorageDriver) {}
 
@@ -36,7 +37,7 @@ export class TagStore {
   async tag(name: string, tag: string, digest: Digest): Promise<void> {
     // The current link first: the tag resolves as soon as it exists; the index entry is history.
     await writeLink(this.driver, pathFor({ kind: 'tagCurrentLink', name, tag }), digest);
-    this.confirm(`${name}\0${tag}`);
+    this.confirm(name, tag);
     await writeLink(this.driver, pathFor({ kind: 'tagIndexEntryLink', name, tag, digest }), digest);
   }
 
@@ -44,7 +45,8 @@ export class TagStore {
     try {
       const paths = await this.driver.list(pathFor({ kind: 'tagsRoot', name }));
       const tags = paths.map((p) => p.slice(p.lastIndexOf('/') + 1));
-      const unconfirmed = tags.filter((tag) => !this.confirmed.has(`${name}\0${tag}`));
+      const known = this.confirmed.get(name);
+      const unconfirmed = known ? tags.filter((tag) => !known.has(tag)) : tags;
       if (unconfirmed.length === 0) return tags; // the driver lists in lexical order
       const missing = new Set<string>();
       await Promise.all(
@@ -61,20 +63,27 @@ export class TagStore {
   }
 
   private async hasCurrentLink(name: string, tag: string): Promise<boolean> {
-    const key = `${name}\0${tag}`;
-    if (this.confirmed.has(key)) return true;
+    if (this.confirmed.get(name)?.has(tag)) return true;
     const found = (await readLink(this.driver, pathFor({ kind: 'tagCurrentLink', name, tag }))) !== null;
-    if (found) this.confirm(key);
+    if (found) this.confirm(name, tag);
     return found;
   }
 
-  private confirm(key: string): void {
-    if (this.confirmed.size >= CONFIRMED_LIMIT) this.confirmed.clear();
-    this.confirmed.add(key);
+  private confirm(name: string, tag: string): void {
+    if (this.confirmedCount >= CONFIRMED_LIMIT) {
+      this.confirmed.clear();
+      this.confirmedCount = 0;
+    }
+    let tags = this.confirmed.get(name);
+    if (!tags) this.confirmed.set(name, (tags = new Set()));
+    if (!tags.has(tag)) {
+      tags.add(tag);
+      this.confirmedCount += 1;
+    }
   }
 
   async untag(name: string, tag: string): Promise<void> {
-    this.confirmed.delete(`${name}\0${tag}`);
+    if (this.confirmed.get(name)?.delete(tag)) this.confirmedCount -= 1;
     if (!(await deleteIfPresent(this.driver, pathFor({ kind: 'tag', name, tag })))) {
       if (!(await repositoryExists(this.driver, name))) throw nameUnknown(name);
       throw manifestUnknown(name, tag);
