@@ -39,10 +39,14 @@ export class BlobStore {
     return linked !== null && linked.value === digest.value;
   }
 
-  /** The blob as the repository sees it: linked there and present in the blob store. */
+  /** The blob as the repository sees it (linked there and present in the blob store), else null. */
+  async find(name: string, digest: Digest): Promise<BlobDescriptor | null> {
+    return (await this.isLinked(name, digest)) ? this.statGlobal(digest) : null;
+  }
+
+  /** Like `find`, but BLOB_UNKNOWN when the repository does not have the blob. */
   async stat(name: string, digest: Digest): Promise<BlobDescriptor> {
-    if (!(await this.isLinked(name, digest))) throw blobUnknown(digest);
-    const descriptor = await this.statGlobal(digest);
+    const descriptor = await this.find(name, digest);
     if (!descriptor) throw blobUnknown(digest);
     return descriptor;
   }

@@ -45,14 +45,19 @@ export class ManifestStore {
 
   async get(name: string, reference: Reference): Promise<ManifestContent> {
     const digest = reference.kind === 'tag' ? await this.tags.resolve(name, reference.tag) : reference.digest;
-    const linked = await readLink(this.driver, pathFor({ kind: 'manifestRevisionLink', name, digest }));
-    if (!linked || linked.value !== digest.value) {
+    if (!(await this.hasRevision(name, digest))) {
       if (reference.kind === 'digest' && !(await repositoryExists(this.driver, name))) throw nameUnknown(name);
       throw manifestUnknown(name, digest.value);
     }
     const content = await this.load(digest);
     if (!content) throw manifestUnknown(name, digest.value);
     return { ...content, digest };
+  }
+
+  /** Whether `name` holds the manifest revision `digest` (its revision link names that digest). */
+  async hasRevision(name: string, digest: Digest): Promise<boolean> {
+    const linked = await readLink(this.driver, pathFor({ kind: 'manifestRevisionLink', name, digest }));
+    return linked !== null && linked.value === digest.value;
   }
 
   /** Reads a manifest body by digest (no repository check), through the cache. */
@@ -104,11 +109,10 @@ export class ManifestStore {
     const missing: string[] = [];
     for (const blob of parsed.blobs) {
       if (blob.urls && blob.urls.length > 0) continue; // foreign layers live elsewhere by design
-      if (!(await this.blobs.isLinked(name, blob.digest)) || !(await this.blobs.statGlobal(blob.digest))) missing.push(blob.digest.value);
+      if (!(await this.blobs.find(name, blob.digest))) missing.push(blob.digest.value);
     }
     for (const child of parsed.manifests) {
-      const linked = await readLink(this.driver, pathFor({ kind: 'manifestRevisionLink', name, digest: child.digest }));
-      if (!linked) missing.push(child.digest.value);
+      if (!(await this.hasRevision(name, child.digest))) missing.push(child.digest.value);
     }
     if (missing.length > 0) {
       throw new RegistryError('MANIFEST_BLOB_UNKNOWN', 'manifest references a manifest or blob unknown to registry', {

@@ -3,9 +3,6 @@ import type { Digest } from '../oci/digest.js';
 import { MediaType } from '../oci/media-types.js';
 import type { ReferrersIndex } from './referrers-index.js';
 import type { ManifestStore } from './manifest-store.js';
-import type { StorageDriver } from '../storage/storage-driver.js';
-import { pathFor } from '../storage/path-spec.js';
-import { readLink } from './link-files.js';
 
 export interface ReferrerDescriptor {
   mediaType: string;
@@ -22,7 +19,6 @@ export interface ReferrersAnswer {
 
 export class Referrers {
   constructor(
-    private readonly driver: StorageDriver,
     private readonly index: ReferrersIndex,
     private readonly manifests: ManifestStore,
   ) {}
@@ -31,7 +27,7 @@ export class Referrers {
     const descriptors: ReferrerDescriptor[] = [];
     for (const digest of await this.index.list(name, subject)) {
       // Skip entries whose manifest was deleted behind the index's back (e.g. by registry:2).
-      if (!(await readLink(this.driver, pathFor({ kind: 'manifestRevisionLink', name, digest })))) continue;
+      if (!(await this.manifests.hasRevision(name, digest))) continue;
       const manifest = await this.manifests.load(digest);
       if (!manifest) continue;
       const descriptor: ReferrerDescriptor = { mediaType: manifest.mediaType, digest: digest.value, size: manifest.content.length };

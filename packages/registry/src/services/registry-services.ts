@@ -34,7 +34,7 @@ export class RegistryServices {
     this.uploads = new UploadStore(driver, this.blobs);
     this.tags = new TagStore(driver);
     this.manifests = new ManifestStore(driver, this.blobs, this.tags, referrersIndex);
-    this.referrers = new Referrers(driver, referrersIndex, this.manifests);
+    this.referrers = new Referrers(referrersIndex, this.manifests);
     this.catalog = new Catalog(driver);
   }
 }
