@@ -1,2 +1,12 @@
 export { CodedError, isErrnoError } from './coded-error.js';
 export { createLogger, normalizeLevel, type Logger, type LoggerOptions } from './logger.js';
+export { Backoff, sleep, type BackoffOptions } from './backoff.js';
+export { DEFAULT_DISCOVERY_PREFIX, normalizePrefix, isRegistryId, registryKey, idFromKey } from './discovery/registry-key.js';
+export {
+  parseRegistryRecord,
+  serializeRegistryRecord,
+  registryAddress,
+  registryUrl,
+  type RegistryRecord,
+  type RegistryScheme,
+} from './discovery/registry-record.js';

@@ -24,3 +24,12 @@ export { isAlive, pidsUsingDirectory } from './process-table.js';
 export { mountsUnder, unmountUnder } from './mounts.js';
 export { deepMerge, type JsonObject } from './deep-merge.js';
 export { TestbedError, type TestbedErrorCode } from './testbed-error.js';
+export { startEtcd, type Etcd } from './etcd.js';
+export { ourCliPath, type OurCli } from './our-cli.js';
+export {
+  CLI_PATH,
+  startRegistryProcess,
+  withoutRegistryEnv,
+  type RegistryProcess,
+  type RegistryProcessOptions,
+} from './registry-process.js';
