@@ -3,9 +3,9 @@
 // dockerd, its containerd and shims, and any container processes, then unmounts and removes the dir.
 
 import { existsSync, readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { registerCleanup } from './cleanup-registry.js';
 import { runCommand, type CommandResult, type RunCommandOptions } from './command.js';
 import { deepMerge, type JsonObject } from './deep-merge.js';
@@ -20,6 +20,10 @@ export interface DockerdOptions {
   /** Hosts (`127.0.0.1:PORT`) or CIDRs; dockerd already treats 127.0.0.0/8 as insecure (plain http). */
   insecureRegistries?: string[];
   startTimeoutMs?: number;
+  /** dockerd's --config-file (its directory is made); <dataDir>/daemon.json unless told. */
+  daemonJsonPath?: string;
+  /** dockerd's --pidfile; <dataDir>/dockerd.pid unless told. */
+  pidFile?: string;
 }
 
 export interface Dockerd {
@@ -27,6 +31,7 @@ export interface Dockerd {
   readonly dockerHost: string;
   readonly dataDir: string;
   readonly daemonJsonPath: string;
+  readonly pidFile: string;
   readonly logFile: string;
   readonly pid: number;
   /** DOCKER_HOST, plus a private DOCKER_CONFIG so `docker login` never writes ~/.docker. */
@@ -49,13 +54,15 @@ export async function startDockerd(options: DockerdOptions = {}): Promise<Docker
   const work = await tempDir('dockerd');
   const dataDir = work.path;
   const socketPath = join(dataDir, 'docker.sock');
-  const daemonJsonPath = join(dataDir, 'daemon.json');
+  const daemonJsonPath = options.daemonJsonPath ?? join(dataDir, 'daemon.json');
+  const pidFile = options.pidFile ?? join(dataDir, 'dockerd.pid');
   const logFile = join(dataDir, 'dockerd.log');
   const dockerHost = `unix://${socketPath}`;
   const env = { DOCKER_HOST: dockerHost, DOCKER_CONFIG: join(dataDir, 'cli-config') };
 
   const writeDaemonJson = (settings: JsonObject): Promise<void> =>
     writeFile(daemonJsonPath, `${JSON.stringify(deepMerge(REQUIRED_DAEMON_JSON, settings), null, 2)}\n`);
+  await mkdir(dirname(daemonJsonPath), { recursive: true });
   await writeDaemonJson({
     ...(options.registryMirrors === undefined ? {} : { 'registry-mirrors': options.registryMirrors }),
     ...(options.insecureRegistries === undefined ? {} : { 'insecure-registries': options.insecureRegistries }),
@@ -85,7 +92,7 @@ export async function startDockerd(options: DockerdOptions = {}): Promise<Docker
       '--data-root', join(dataDir, 'root'),
       '--exec-root', join(dataDir, 'exec'),
       '--host', dockerHost,
-      '--pidfile', join(dataDir, 'dockerd.pid'),
+      '--pidfile', pidFile,
     ],
     logFile,
     env: { DOCKER_HOST: undefined, DOCKER_CONTEXT: undefined, DOCKER_TLS_VERIFY: undefined, DOCKER_CERT_PATH: undefined },
@@ -129,6 +136,7 @@ export async function startDockerd(options: DockerdOptions = {}): Promise<Docker
     dockerHost,
     dataDir,
     daemonJsonPath,
+    pidFile,
     logFile,
     pid: daemon.pid,
     env,

@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+// The `registry-host-agent` command: `run` points this host at an announced registry until stopped;
+// `status` prints what the agent sees, would choose and has written.
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { addCommonFlags, addRunFlags, agentOptionsFromFlags } from './agent-options.js';
+import { runAgent } from './agent-runtime.js';
+import { statusReport } from './status-report.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+const program = new Command()
+  .name('registry-host-agent')
+  .description('Points this host at a registry announced in etcd: DOCKER_REPO in /etc/environment, dockerd, containerd and podman mirrors.')
+  .version(pkg.version);
+
+addRunFlags(addCommonFlags(program.command('run').description('watch etcd and keep this host pointed at a registry until SIGTERM'))).action(
+  async (flags: Record<string, unknown>) => {
+    // Exit explicitly: a half-open etcd connection must not keep a stopped agent alive.
+    process.exit(await runAgent(agentOptionsFromFlags(flags), pkg.version));
+  },
+);
+
+addCommonFlags(program.command('status').description('print what the agent sees, would choose, and has written (JSON)'))
+  .action(async (flags: Record<string, unknown>) => {
+    const report = await statusReport(agentOptionsFromFlags(flags), pkg.version);
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`registry-host-agent: ${message}\n`);
+  process.exit(2);
+});
