@@ -2,7 +2,7 @@
 // The `registry-host-agent` command: `run` points this host at an announced registry until stopped;
 // `status` prints what the agent sees, would choose and has written.
 import { readFileSync } from 'node:fs';
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { addCommonFlags, addRunFlags, agentOptionsFromFlags } from './agent-options.js';
 import { runAgent } from './agent-runtime.js';
 import { statusReport } from './status-report.js';
@@ -12,7 +12,9 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 const program = new Command()
   .name('registry-host-agent')
   .description('Points this host at a registry announced in etcd: DOCKER_REPO in /etc/environment, dockerd, containerd and podman mirrors.')
-  .version(pkg.version);
+  .version(pkg.version)
+  // Usage errors exit 2 like every other start-up error (commander would exit 1); subcommands inherit this.
+  .exitOverride();
 
 addRunFlags(addCommonFlags(program.command('run').description('watch etcd and keep this host pointed at a registry until SIGTERM'))).action(
   async (flags: Record<string, unknown>) => {
@@ -28,6 +30,8 @@ addCommonFlags(program.command('status').description('print what the agent sees,
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
+  // commander has printed its own message (or the help) already.
+  if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);
   const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(`registry-host-agent: ${message}\n`);
   process.exit(2);

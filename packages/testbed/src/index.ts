@@ -33,3 +33,4 @@ export {
   type RegistryProcess,
   type RegistryProcessOptions,
 } from './registry-process.js';
+export { startTcpProxy, type TcpProxy } from './tcp-proxy.js';

@@ -1,0 +1,215 @@
+// The agent's loop against a real etcd, in-process so timings are short and observable: event-driven updates,
+// the flap hold, repairs by the periodic read, a compacted watch, etcd going away, and cleanup on stop.
+import { expect } from 'chai';
+import { readFile, writeFile, stat } from 'node:fs/promises';
+import { Writable } from 'node:stream';
+import { createLogger, serializeRegistryRecord, type RegistryRecord } from '@private-registry/core';
+import { createEtcdClient } from '@private-registry/core/etcd';
+import { cleanupTestbed, startEtcd, startTcpProxy, tempDir, type Etcd } from '@private-registry/testbed';
+import type { Etcd3 } from 'etcd3';
+import { AgentStateStore } from '../src/agent-state.js';
+import { HostAgent } from '../src/host-agent.js';
+import { createHostFileWriters, HostRoot } from '../src/host-files/index.js';
+import { Reconciler } from '../src/reconciler.js';
+
+const PREFIX = '/services/docker-registry/';
+
+function record(port: number): RegistryRecord {
+  return { id: `10.1.0.1:${port}`, url: `http://10.1.0.1:${port}`, scheme: 'http', host: '10.1.0.1', port, hostname: 'reg', version: '1', startedAt: new Date().toISOString() };
+}
+
+interface RunningAgent {
+  agent: HostAgent;
+  root: HostRoot;
+  logLines: string[];
+  dockerRepo(): Promise<string | undefined>;
+}
+
+describe('the host agent loop against a real etcd @e2e', function () {
+  this.timeout(60_000);
+  let etcd: Etcd;
+  let client: Etcd3;
+  const running: HostAgent[] = [];
+
+  before(async () => {
+    etcd = await startEtcd();
+    client = createEtcdClient({ endpoints: [etcd.endpoint], dialTimeoutMs: 1_000 });
+  });
+  afterEach(async () => {
+    while (running.length > 0) await running.pop()!.stop(false);
+    await client.delete().prefix(PREFIX);
+  });
+  after(async () => {
+    client.close();
+    await cleanupTestbed();
+  });
+
+  async function startAgent(timings: { holdMs?: number; resyncMs?: number; endpoint?: string } = {}): Promise<RunningAgent> {
+    const root = new HostRoot((await tempDir('agent-loop')).path);
+    const logLines: string[] = [];
+    const log = createLogger({
+      level: 'debug',
+      destination: new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          logLines.push(...chunk.toString('utf8').split('\n').filter((l) => l !== ''));
+          done();
+        },
+      }),
+    });
+    const agentClient = createEtcdClient({ endpoints: [timings.endpoint ?? etcd.endpoint], dialTimeoutMs: 1_000 });
+    const reconciler = await Reconciler.open({
+      writers: createHostFileWriters({ root, enabled: ['environment', 'docker'] }),
+      store: new AgentStateStore(root.path('/var/lib/registry-host-agent/state.json')),
+      log,
+      dryRun: false,
+    });
+    const agent = new HostAgent({
+      client: agentClient,
+      prefix: PREFIX,
+      identity: { hostname: 'h', addresses: [], key: 'h' },
+      policy: { preferLocal: true },
+      reconciler,
+      log,
+      timings: { settleMs: 20, holdMs: timings.holdMs ?? 300, resyncMs: timings.resyncMs ?? 30_000 },
+    });
+    const stop = agent.stop.bind(agent);
+    agent.stop = async (cleanup: boolean) => {
+      await stop(cleanup);
+      agentClient.close();
+    };
+    agent.start();
+    running.push(agent);
+    const dockerRepo = async (): Promise<string | undefined> =>
+      (await readFile(root.path('/etc/environment'), 'utf8').catch(() => '')).split('\n').find((l) => l.startsWith('DOCKER_REPO='))?.slice(12);
+    return { agent, root, logLines, dockerRepo };
+  }
+
+  async function waitFor(read: () => Promise<unknown>, expected: unknown, timeoutMs: number): Promise<number> {
+    const started = Date.now();
+    for (;;) {
+      const value = await read();
+      if (JSON.stringify(value) === JSON.stringify(expected)) return Date.now() - started;
+      if (Date.now() - started > timeoutMs) throw new Error(`still ${JSON.stringify(value)} after ${timeoutMs} ms, expected ${JSON.stringify(expected)}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  it('writes DOCKER_REPO within a fraction of a second of the announcement (a watch, not a poll)', async () => {
+    const { dockerRepo } = await startAgent({ resyncMs: 60_000 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    await client.put(`${PREFIX}10.1.0.1:5000`).value(serializeRegistryRecord(record(5000)));
+    const tookMs = await waitFor(dockerRepo, '10.1.0.1:5000/', 5_000);
+
+    expect(tookMs).to.be.below(1_000);
+  });
+
+  it('rides out a key that vanishes and comes back within the hold: the files are not touched', async () => {
+    const { root, dockerRepo } = await startAgent({ holdMs: 800 });
+    await client.put(`${PREFIX}10.1.0.1:5000`).value(serializeRegistryRecord(record(5000)));
+    await waitFor(dockerRepo, '10.1.0.1:5000/', 5_000);
+    const before = await stat(root.path('/etc/environment'));
+
+    await client.delete().key(`${PREFIX}10.1.0.1:5000`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await client.put(`${PREFIX}10.1.0.1:5000`).value(serializeRegistryRecord(record(5000)));
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+
+    const after = await stat(root.path('/etc/environment'));
+    expect(after.mtimeMs).to.equal(before.mtimeMs);
+    expect(after.ino).to.equal(before.ino);
+  });
+
+  it('removes a registry whose key stays gone for the hold', async () => {
+    const { dockerRepo } = await startAgent({ holdMs: 300 });
+    await client.put(`${PREFIX}10.1.0.1:5000`).value(serializeRegistryRecord(record(5000)));
+    await waitFor(dockerRepo, '10.1.0.1:5000/', 5_000);
+
+    await client.delete().key(`${PREFIX}10.1.0.1:5000`);
+    const tookMs = await waitFor(dockerRepo, undefined, 5_000);
+
+    expect(tookMs).to.be.within(250, 1_500);
+  });
+
+  it('repairs a file someone else edited, at the next periodic read', async () => {
+    const { root, dockerRepo } = await startAgent({ resyncMs: 1_000 });
+    await client.put(`${PREFIX}10.1.0.1:5000`).value(serializeRegistryRecord(record(5000)));
+    await waitFor(dockerRepo, '10.1.0.1:5000/', 5_000);
+    // Let the evaluations the put caused finish: what follows can only be repaired by the periodic read.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    await writeFile(root.path('/etc/environment'), 'LANG=C\n');
+    const tookMs = await waitFor(dockerRepo, '10.1.0.1:5000/', 3_000);
+
+    expect(await readFile(root.path('/etc/environment'), 'utf8')).to.equal('LANG=C\nDOCKER_REPO=10.1.0.1:5000/\n');
+    expect(tookMs, 'no watch event can have caused it').to.be.above(50);
+  });
+
+  it('skips a malformed record with one warning and uses the valid one', async () => {
+    const { dockerRepo, logLines } = await startAgent({ resyncMs: 1_000 });
+    await client.put(`${PREFIX}broken`).value('{not json');
+    await client.put(`${PREFIX}10.1.0.1:5000`).value(serializeRegistryRecord(record(5000)));
+    await waitFor(dockerRepo, '10.1.0.1:5000/', 5_000);
+    await new Promise((resolve) => setTimeout(resolve, 2_200));
+
+    expect(logLines.filter((l) => l.includes('ignoring a discovery key') && l.includes(`${PREFIX}broken`))).to.have.length(1);
+  });
+
+  it('keeps its state while etcd is away, and follows changes made while it was', async () => {
+    const { dockerRepo, logLines } = await startAgent({ holdMs: 200 });
+    await client.put(`${PREFIX}10.1.0.1:5000`).value(serializeRegistryRecord(record(5000)));
+    await waitFor(dockerRepo, '10.1.0.1:5000/', 5_000);
+
+    await etcd.stop();
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect(await dockerRepo()).to.equal('10.1.0.1:5000/');
+    await etcd.start();
+    // Changed behind the agent's back (well, the agent could not see it): the watch catches up on reconnect.
+    await client.put(`${PREFIX}10.1.0.1:5001`).value(serializeRegistryRecord(record(5001)));
+    await client.delete().key(`${PREFIX}10.1.0.1:5000`);
+
+    await waitFor(dockerRepo, '10.1.0.1:5001/', 8_000);
+    expect(logLines.filter((l) => l.includes('etcd unreachable'))).to.have.length(1);
+    expect(logLines.some((l) => l.includes('etcd reachable again'))).to.equal(true);
+  });
+
+  it('creates its watch again when etcd compacted away the revision it was cut off at', async () => {
+    const proxy = await startTcpProxy(etcd.clientPort);
+    const { dockerRepo, logLines } = await startAgent({ resyncMs: 60_000, endpoint: `http://${proxy.address}` });
+    await client.put(`${PREFIX}10.1.0.1:5000`).value(serializeRegistryRecord(record(5000)));
+    await waitFor(dockerRepo, '10.1.0.1:5000/', 5_000);
+
+    // A partition: etcd moves on and compacts its history past the agent's watch revision.
+    proxy.cut();
+    await client.put(`${PREFIX}10.1.0.1:5002`).value(serializeRegistryRecord(record(5002)));
+    await client.delete().key(`${PREFIX}10.1.0.1:5000`);
+    for (let i = 0; i < 10; i++) await client.put('/unrelated/key').value(String(i));
+    const revision = (await client.get('/unrelated/key').exec()).header.revision;
+    const compacted = await etcd.etcdctl(['compact', String(revision)]);
+    expect(compacted.exitCode, compacted.stderr).to.equal(0);
+    proxy.restore();
+
+    await waitFor(dockerRepo, '10.1.0.1:5002/', 8_000);
+    await waitFor(async () => logLines.some((l) => l.includes('discovery watch ended; creating it again')), true, 5_000);
+    // The new watch works: a later change arrives as an event.
+    await client.put(`${PREFIX}10.1.0.1:5003`).value(serializeRegistryRecord(record(5003)));
+    await client.delete().key(`${PREFIX}10.1.0.1:5002`);
+    await waitFor(dockerRepo, '10.1.0.1:5003/', 3_000);
+  });
+
+  it('on stop with cleanup takes back what it wrote; without, leaves it', async () => {
+    const kept = await startAgent();
+    const cleaned = await startAgent();
+    await client.put(`${PREFIX}10.1.0.1:5000`).value(serializeRegistryRecord(record(5000)));
+    await waitFor(kept.dockerRepo, '10.1.0.1:5000/', 5_000);
+    await waitFor(cleaned.dockerRepo, '10.1.0.1:5000/', 5_000);
+
+    running.splice(0, running.length);
+    await kept.agent.stop(false);
+    await cleaned.agent.stop(true);
+
+    expect(await kept.dockerRepo()).to.equal('10.1.0.1:5000/');
+    expect(await cleaned.dockerRepo()).to.equal(undefined);
+    expect(JSON.parse(await readFile(cleaned.root.path('/etc/docker/daemon.json'), 'utf8'))).to.deep.equal({ 'registry-mirrors': [], 'insecure-registries': [] });
+  });
+});
