@@ -25,6 +25,7 @@ PACKAGES=(
   curl
   ca-certificates
   iproute2        # ss, to check nothing was left listening
+  systemd         # systemd-analyze verify of the unit files in fleet/
 )
 
 SUDO=()

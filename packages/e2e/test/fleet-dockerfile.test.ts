@@ -1,0 +1,33 @@
+// fleet/Dockerfile and the root .dockerignore read as text: what `docker build` needs from the build context,
+// and the image's defaults the units rely on. registry-image.test.ts (@e2e) builds it for real.
+
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { DOCKERFILE, dockerfileCmd, REPO_ROOT } from './helpers/fleet-layout.js';
+
+describe('fleet/Dockerfile', () => {
+  const text = readFileSync(DOCKERFILE, 'utf8');
+
+  it('copies every workspace package.json before npm ci (npm ci needs them all to match package-lock.json)', () => {
+    const workspaces = readdirSync(join(REPO_ROOT, 'packages')).filter((p) => existsSync(join(REPO_ROOT, 'packages', p, 'package.json')));
+    for (const p of workspaces) expect(text, `packages/${p}/package.json`).to.include(`COPY packages/${p}/package.json packages/${p}/`);
+  });
+
+  it('serves the registry by default as a non-root user, with the data volume and port of the units', () => {
+    expect(text).to.match(/^ARG NODE_IMAGE=node:20-bookworm-slim$/m);
+    expect(dockerfileCmd()).to.deep.equal(['private-registry', 'serve', '/etc/docker/registry/config.yml']);
+    expect(text).to.match(/^USER node$/m);
+    expect(text).to.match(/^VOLUME \/var\/lib\/registry$/m);
+    expect(text).to.match(/^EXPOSE 5000$/m);
+    expect(text).to.match(/REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY=\/var\/lib\/registry/);
+  });
+
+  it('keeps node_modules, dist, data and .git out of the build context (.dockerignore)', () => {
+    const ignore = readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
+    // An allowlist: everything is excluded, then only the build inputs come back.
+    expect(ignore).to.include('*');
+    expect(ignore.filter((l) => l.startsWith('!'))).to.have.members(['!package.json', '!package-lock.json', '!tsconfig.base.json', '!packages/', '!fleet/registry-config.yml']);
+    for (const pattern of ['**/node_modules', '**/dist', '**/data']) expect(ignore, pattern).to.include(pattern);
+  });
+});
