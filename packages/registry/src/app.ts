@@ -8,6 +8,7 @@ import { RegistryServices, type RegistryPolicy } from './services/registry-servi
 import { createRegistryHandler } from './http/registry-handler.js';
 import type { UrlPolicy } from './http/request-context.js';
 import { accessLog } from './http/access-log.js';
+import { createMirror, type MirrorOptions } from './mirror/create-mirror.js';
 
 export interface RegistryAppOptions {
   driver: StorageDriver;
@@ -19,6 +20,8 @@ export interface RegistryAppOptions {
   prefix?: string;
   /** http.headers: extra headers on every response. */
   headers?: Record<string, string[]>;
+  /** proxy: mirror mode when it names an upstream. */
+  mirror?: MirrorOptions;
 }
 
 export interface RegistryApp {
@@ -28,6 +31,7 @@ export interface RegistryApp {
 
 export function createRegistryApp(options: RegistryAppOptions): RegistryApp {
   const services = new RegistryServices(options.driver, options.policy);
+  if (options.mirror !== undefined) services.mirror = createMirror(options.mirror, services, options.log);
   const prefix = (options.prefix ?? '').replace(/\/+$/, '');
   const v2Root = `${prefix}/v2`;
   const v2 = createRegistryHandler({ services, log: options.log, urls: { ...options.urls, prefix } });

@@ -12,7 +12,10 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(payload);
 }
 
-export function debugHandler(driver: StorageDriver, started: Date): (req: IncomingMessage, res: ServerResponse) => void {
+/** Extra figures for /debug/vars (the mirror's counters). */
+export type DebugVars = () => Record<string, unknown>;
+
+export function debugHandler(driver: StorageDriver, started: Date, extraVars: DebugVars = () => ({})): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const path = (req.url ?? '/').split('?', 1)[0];
     if (path === '/debug/health') {
@@ -28,13 +31,13 @@ export function debugHandler(driver: StorageDriver, started: Date): (req: Incomi
     }
     if (path === '/debug/vars') {
       const memory = process.memoryUsage();
-      sendJson(res, 200, { startedAt: started.toISOString(), uptimeSeconds: Math.round(process.uptime()), memory, pid: process.pid });
+      sendJson(res, 200, { startedAt: started.toISOString(), uptimeSeconds: Math.round(process.uptime()), memory, pid: process.pid, ...extraVars() });
       return;
     }
     sendJson(res, 404, { error: 'not found', endpoints: ['/debug/health', '/debug/vars'] });
   };
 }
 
-export function startDebugServer(address: { host: string; port: number }, driver: StorageDriver, log: Logger): Promise<RunningListener> {
-  return listen(debugHandler(driver, new Date()), { host: address.host, port: address.port, drainTimeoutMs: 1000 }, log);
+export function startDebugServer(address: { host: string; port: number }, driver: StorageDriver, log: Logger, extraVars?: DebugVars): Promise<RunningListener> {
+  return listen(debugHandler(driver, new Date(), extraVars), { host: address.host, port: address.port, drainTimeoutMs: 1000 }, log);
 }

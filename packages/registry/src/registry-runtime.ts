@@ -6,6 +6,7 @@ import { listen, type TlsFiles } from './http-listener.js';
 import { createStorageDriver } from './storage/create-driver.js';
 import { scheduleUploadPurge } from './services/upload-purger.js';
 import { startDebugServer } from './debug-server.js';
+import { join } from 'node:path';
 import type { RegistryServices } from './services/registry-services.js';
 
 export interface RunningRegistry {
@@ -58,6 +59,8 @@ export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFo
     accessLog: !config.log.accessLog.disabled,
     prefix: config.http.prefix,
     headers: config.http.headers,
+    // Spooled downloads next to the data they become (a big layer may not fit a tmpfs /tmp).
+    mirror: config.storage.filesystem === undefined ? { proxy: config.proxy } : { proxy: config.proxy, spoolDir: join(config.storage.filesystem.rootDirectory, 'mirror-spool') },
   });
   const tls = tlsFiles(config.http.tls);
   const listenOn = (host: string) =>
@@ -70,7 +73,10 @@ export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFo
         throw err;
       });
   const debugListen = config.http.debug?.listen;
-  const debug = debugListen && debugListen.net === 'tcp' ? await startDebugServer({ host: debugListen.host ?? '::', port: debugListen.port }, driver, log) : undefined;
+  const debug =
+    debugListen && debugListen.net === 'tcp'
+      ? await startDebugServer({ host: debugListen.host ?? '::', port: debugListen.port }, driver, log, () => ({ ...(services.mirror ? { mirror: services.mirror.stats.snapshot() } : {}) }))
+      : undefined;
   if (debug) log.info({ url: debug.url }, 'debug server listening (/debug/health, /debug/vars)');
   const purging = config.storage.maintenance.uploadPurging;
   const stopPurge = purging.enabled

@@ -3,6 +3,7 @@
 import { invalidConfig } from './config-errors.js';
 import { isSecretKey } from './config-keys.js';
 import { describeNode, isNull, keysMatching, type ConfigNode, type MapNode } from './config-tree.js';
+import { parseByteSize } from './byte-size.js';
 import { parseGoDuration } from './go-duration.js';
 
 export interface ReadContext {
@@ -47,6 +48,18 @@ export class ConfigSection {
     const node = this.child(name);
     if (node !== undefined && node.kind !== 'map') this.expected(name, 'a mapping', node);
     return new ConfigSection(this.keyPath(name), node, this.context);
+  }
+
+  /** A list of mappings (`proxy.upstreams`), each as a section named `<path>[i]`; absent → []. */
+  sectionList(name: string): ConfigSection[] {
+    const node = this.child(name);
+    if (node === undefined) return [];
+    if (node.kind !== 'list') return this.expected(name, 'a list of mappings', node);
+    return node.items.map((item, i) => {
+      const path = `${this.keyPath(name)}[${i}]`;
+      if (item.kind !== 'map') this.fail(`${name}[${i}]`, `expected a mapping, got ${describeNode(item, isSecretKey(path))}`);
+      return new ConfigSection(path, item, this.context);
+    });
   }
 
   string(name: string): string | undefined {
@@ -99,6 +112,16 @@ export class ConfigSection {
     if (ms === undefined) this.fail(name, `${JSON.stringify(node.text)} is not a duration (Go syntax, e.g. "10s", "1h30m", "168h")`);
     if (ms < 0) this.fail(name, `${JSON.stringify(node.text)} must not be negative`);
     return ms;
+  }
+
+  /** A size in bytes: an integer, or "50GB", "512MiB" (see parseByteSize). */
+  byteSize(name: string): number | undefined {
+    const node = this.child(name);
+    if (node === undefined) return undefined;
+    if (node.kind !== 'scalar') return this.expected(name, 'a size such as "50GB"', node);
+    const bytes = parseByteSize(node.text);
+    if (bytes === undefined) this.fail(name, `${JSON.stringify(node.text)} is not a size (bytes, or a number with kB, MB, GB, TB, KiB, MiB, GiB, TiB)`);
+    return bytes;
   }
 
   /** A list of strings; a single string is taken as a one-entry list. */

@@ -11,6 +11,7 @@ import { readHttp } from './http-section.js';
 import { auditKeys } from './key-audit.js';
 import { readLog } from './log-section.js';
 import type { LoadedConfig, RegistryConfig } from './registry-config.js';
+import { readProxy } from './proxy-section.js';
 import { readStorage } from './storage-section.js';
 import { parseYamlTree } from './yaml-tree.js';
 
@@ -39,6 +40,7 @@ export function parseConfig(yamlText: string | undefined, env: NodeJS.ProcessEnv
     http: readHttp(section),
     catalog: { maxEntries: readPageLimit(section.section('catalog'), 'maxentries', DEFAULT_CATALOG_MAX_ENTRIES) },
     tags: { maxTags: readPageLimit(section.section('tags'), 'maxtags', DEFAULT_TAGS_MAX_TAGS) },
+    proxy: readProxy(section),
     ignoredKeys: audit.ignored,
     raw: toPlain(root) as Record<string, unknown>,
   };

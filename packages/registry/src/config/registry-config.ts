@@ -84,6 +84,28 @@ export interface StorageConfig {
   maintenance: { uploadPurging: UploadPurgingConfig; readOnly: { enabled: boolean } };
 }
 
+export interface UpstreamConfig {
+  /** For logs and metrics: "docker.io", "ghcr.io", or the configured name. */
+  name: string;
+  /** scheme://host[:port], no path. */
+  url: string;
+  /** Registry host names this upstream stands for (lower case), matched against containerd's `?ns=`; empty = any host no other upstream claims. */
+  hosts: string[];
+  /** Local names under "<prefix>/" go to this upstream with the prefix taken off; "" = names matching no other prefix. */
+  prefix: string;
+  username?: string;
+  /** Never log it. */
+  password?: string;
+}
+
+export interface ProxyConfig {
+  /** Empty: mirror mode is off. */
+  upstreams: UpstreamConfig[];
+  /** How often a cached tag is checked upstream (one HEAD); 0 = on every pull. */
+  tagRevalidateMs: number;
+  cache: { maxBytes?: number; maxIdleMs?: number };
+}
+
 export interface RegistryConfig {
   version: '0.1';
   log: LogConfig;
@@ -93,6 +115,7 @@ export interface RegistryConfig {
   catalog: { maxEntries: number };
   /** Most tags /v2/<name>/tags/list returns in one page. */
   tags: { maxTags: number };
+  proxy: ProxyConfig;
   /**
    * Dotted paths (as written) of distribution keys present in the configuration that we do not support
    * yet and ignore, e.g. ["auth", "storage.cache"]: each also produced a warning. Lets the server refuse

@@ -77,7 +77,17 @@ export class ManifestStore {
     return entry;
   }
 
-  async put(name: string, reference: Reference, content: Buffer, contentType: string | undefined): Promise<PutManifestResult> {
+  /**
+   * Stores a manifest. `checkReferences: false` is for the mirror, which caches a manifest before the blobs it
+   * names (they are fetched when a client asks for them); a push always checks.
+   */
+  async put(
+    name: string,
+    reference: Reference,
+    content: Buffer,
+    contentType: string | undefined,
+    options: { checkReferences?: boolean } = {},
+  ): Promise<PutManifestResult> {
     const parsed = parseManifest(content, contentType);
     const algorithm = reference.kind === 'digest' ? reference.digest.algorithm : 'sha256';
     const digest = digestOf(content, algorithm);
@@ -86,7 +96,7 @@ export class ManifestStore {
         detail: { expected: reference.digest.value, actual: digest.value },
       });
     }
-    await this.checkReferences(name, parsed);
+    if (options.checkReferences !== false) await this.checkReferences(name, parsed);
     // Order matters for crash safety: content, then revision link, then tag and referrer links.
     const blobPath = pathFor({ kind: 'blobData', digest });
     if (!(await this.blobs.statGlobal(digest))) await this.driver.putContent(blobPath, content);

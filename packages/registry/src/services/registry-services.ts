@@ -7,6 +7,7 @@ import { ManifestStore } from './manifest-store.js';
 import { ReferrersIndex } from './referrers-index.js';
 import { Referrers } from './referrers.js';
 import { Catalog } from './catalog.js';
+import type { PullThrough } from '../mirror/pull-through.js';
 
 export interface RegistryPolicy {
   /** storage.delete.enabled: off → every DELETE answers 405 UNSUPPORTED. */
@@ -24,6 +25,8 @@ export class RegistryServices {
   readonly manifests: ManifestStore;
   readonly referrers: Referrers;
   readonly catalog: Catalog;
+  /** Mirror mode (set by the app when `proxy` names an upstream): the read path for mirrored names. */
+  mirror: PullThrough | undefined;
 
   constructor(
     readonly driver: StorageDriver,

@@ -28,7 +28,9 @@ export type PathSpec =
   /** Our extension: subject digest -> referrer manifests, so the referrers API needs no scan. */
   | { kind: 'referrersRoot'; name: string; subject: Digest }
   | { kind: 'referrerDir'; name: string; subject: Digest; digest: Digest }
-  | { kind: 'referrerLink'; name: string; subject: Digest; digest: Digest };
+  | { kind: 'referrerLink'; name: string; subject: Digest; digest: Digest }
+  /** Our extension: present in a repository the mirror filled from an upstream (names that upstream). */
+  | { kind: 'mirrorMarker'; name: string };
 
 function blobDir(d: Digest): string {
   return `${ROOT}/blobs/${d.algorithm}/${d.hex.slice(0, 2)}/${d.hex}`;
@@ -86,5 +88,7 @@ export function pathFor(spec: PathSpec): string {
       return `${repo(spec.name)}/_referrers/${spec.subject.algorithm}/${spec.subject.hex}/${spec.digest.algorithm}/${spec.digest.hex}`;
     case 'referrerLink':
       return `${pathFor({ ...spec, kind: 'referrerDir' })}/link`;
+    case 'mirrorMarker':
+      return `${repo(spec.name)}/_mirror/upstream`;
   }
 }

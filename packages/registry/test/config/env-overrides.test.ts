@@ -156,12 +156,23 @@ describe('config: REGISTRY_* environment variables', function () {
       REGISTRY_AUTH: 'htpasswd',
       REGISTRY_AUTH_HTPASSWD_REALM: 'Registry Realm',
       REGISTRY_AUTH_HTPASSWD_PATH: '/auth/htpasswd',
-      REGISTRY_PROXY_REMOTEURL: 'https://registry-1.docker.io',
     });
     expect(config.raw['auth']).to.deep.equal({ htpasswd: { realm: 'Registry Realm', path: '/auth/htpasswd' } });
-    expect(config.raw['proxy']).to.deep.equal({ remoteurl: 'https://registry-1.docker.io' });
     expect(warnings).to.include(AUTH_WARNING);
-    expect(warnings).to.include('configuration key "proxy" is not supported yet and is ignored');
+  });
+
+  it('turns mirror mode on from REGISTRY_PROXY_* alone', function () {
+    const { config, warnings } = parse(undefined, {
+      REGISTRY_PROXY_REMOTEURL: 'https://registry-1.docker.io',
+      REGISTRY_PROXY_USERNAME: 'hubuser',
+      REGISTRY_PROXY_PASSWORD: 'hubsecret',
+      REGISTRY_PROXY_TTL: '72h',
+    });
+    expect(config.proxy.upstreams).to.deep.equal([
+      { name: 'docker.io', url: 'https://registry-1.docker.io', hosts: [], prefix: '', username: 'hubuser', password: 'hubsecret' },
+    ]);
+    expect(config.proxy.cache.maxIdleMs).to.equal(72 * 3_600_000);
+    expect(warnings.filter((w) => w.includes('proxy'))).to.deep.equal([]);
   });
 
   it('warns about a REGISTRY_ variable that names no key, and ignores it', function () {

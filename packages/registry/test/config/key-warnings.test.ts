@@ -5,7 +5,7 @@ import { AUTH_WARNING, parse, withVersion } from './config-test-helpers.js';
 
 describe('config: warnings for unsupported and unknown keys', function () {
   it('names each top-level section distribution has and we do not run yet, and keeps it in raw', function () {
-    const sections = ['auth', 'notifications', 'redis', 'health', 'proxy', 'validation', 'compatibility', 'middleware', 'reporting', 'policy'];
+    const sections = ['auth', 'notifications', 'redis', 'health', 'validation', 'compatibility', 'middleware', 'reporting', 'policy'];
     const file = withVersion(sections.map((s) => `${s}:\n  something: 1\n`).join(''));
     const { config, warnings } = parse(file);
     expect(warnings).to.deep.equal(

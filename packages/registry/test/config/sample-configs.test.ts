@@ -201,8 +201,8 @@ health:
     threshold: 3
 proxy:
   remoteurl: https://registry-1.docker.io
-  username: [username]
-  password: [password]
+  username: hubuser
+  password: hubsecret
   ttl: 168h
 validation:
   manifests:
@@ -339,6 +339,13 @@ describe('config: distribution sample files', function () {
       expect(http.debug?.prometheus).to.deep.equal({ enabled: true, path: '/metrics' });
     });
 
+    it('reads the proxy section as a Docker Hub upstream, its ttl as the cache idle age', function () {
+      expect(config.proxy.upstreams).to.deep.equal([
+        { name: 'docker.io', url: 'https://registry-1.docker.io', hosts: [], prefix: '', username: 'hubuser', password: 'hubsecret' },
+      ]);
+      expect(config.proxy.cache).to.deep.equal({ maxIdleMs: 168 * 3_600_000 });
+    });
+
     it('warns once per ignored section, naming its path', function () {
       for (const key of [
         'log.hooks',
@@ -350,7 +357,6 @@ describe('config: distribution sample files', function () {
         'notifications',
         'redis',
         'health',
-        'proxy',
         'validation',
       ]) {
         expect(warnings).to.include(`configuration key "${key}" is not supported yet and is ignored`);

@@ -29,6 +29,7 @@ redis:
   password: ${SECRET}
 proxy:
   remoteurl: https://registry-1.docker.io
+  username: hubuser
   password: ${SECRET}
 unknownsection:
   token: ${SECRET}

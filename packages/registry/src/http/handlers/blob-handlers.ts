@@ -1,6 +1,7 @@
 // GET/HEAD/DELETE /v2/<name>/blobs/<digest>: streaming reads with byte ranges, or a redirect.
 import { pipeline } from 'node:stream/promises';
 import { parseDigest } from '../../oci/digest.js';
+import type { BlobTransfer } from '../../mirror/blob-transfer.js';
 import { canWriteItself } from '../../storage/storage-driver.js';
 import { parseRange } from '../range-header.js';
 import { sendEmpty, type RequestContext } from '../request-context.js';
@@ -16,6 +17,21 @@ export async function getBlob(ctx: RequestContext): Promise<void> {
     ETag: `"${digest.value}"`,
     'Cache-Control': 'max-age=31536000',
   };
+  const { mirror } = ctx.services;
+  const route = mirror === undefined ? undefined : await mirror.route(ctx.name, ctx.query.get('ns') ?? undefined);
+  if (mirror !== undefined && route !== undefined) {
+    if (ctx.req.method === 'HEAD') {
+      const size = await mirror.blobSize(ctx.name, digest, route);
+      ctx.res.writeHead(200, size === undefined ? common : { ...common, 'Content-Length': size });
+      ctx.res.end();
+      return;
+    }
+    const found = await mirror.blob(ctx.name, digest, route);
+    if (found.kind === 'transfer') {
+      await sendFromTransfer(ctx, found.transfer, common);
+      return;
+    }
+  }
   const descriptor = await blobs.stat(ctx.name, digest);
   if (ctx.req.method === 'HEAD') {
     ctx.res.writeHead(200, { ...common, 'Content-Length': descriptor.size });
@@ -40,6 +56,18 @@ export async function getBlob(ctx: RequestContext): Promise<void> {
   }
   if (canWriteItself(content.stream)) await content.stream.writeTo(ctx.res);
   else await pipeline(content.stream, ctx.res);
+}
+
+/** A blob still arriving from upstream: served as it comes, ranges included when the size is known. */
+async function sendFromTransfer(ctx: RequestContext, transfer: BlobTransfer, common: Record<string, string>): Promise<void> {
+  const size = transfer.size;
+  const range = size === undefined ? null : parseRange(headerValue(ctx.req.headers.range), size);
+  if (range && size !== undefined) {
+    ctx.res.writeHead(206, { ...common, 'Content-Length': range.end - range.start + 1, 'Content-Range': `bytes ${range.start}-${range.end}/${size}` });
+  } else {
+    ctx.res.writeHead(200, size === undefined ? common : { ...common, 'Content-Length': size });
+  }
+  await pipeline(transfer.createReader(range ?? undefined), ctx.res);
 }
 
 export async function deleteBlob(ctx: RequestContext): Promise<void> {

@@ -26,13 +26,18 @@ async function readManifestBody(req: IncomingMessage): Promise<Buffer> {
 
 export async function getManifest(ctx: RequestContext): Promise<void> {
   const reference = parseReference(ctx.reference);
-  const manifest = await ctx.services.manifests.get(ctx.name, reference);
-  ctx.res.writeHead(200, {
+  const { mirror } = ctx.services;
+  const route = mirror === undefined ? undefined : await mirror.route(ctx.name, ctx.query.get('ns') ?? undefined);
+  const manifest = route === undefined || mirror === undefined ? await ctx.services.manifests.get(ctx.name, reference) : await mirror.manifest(ctx.name, reference, route);
+  const headers: Record<string, string | number> = {
     'Content-Type': manifest.mediaType,
     'Content-Length': manifest.content.length,
     'Docker-Content-Digest': manifest.digest.value,
     ETag: `"${manifest.digest.value}"`,
-  });
+  };
+  // RFC 7234's "stale" warning: the upstream could not confirm this tag.
+  if ('stale' in manifest && manifest.stale) headers['Warning'] = '110 - "Response is Stale: upstream unavailable"';
+  ctx.res.writeHead(200, headers);
   ctx.res.end(ctx.req.method === 'HEAD' ? undefined : manifest.content);
 }
 
@@ -42,6 +47,8 @@ export async function putManifest(ctx: RequestContext): Promise<void> {
   const content = await readManifestBody(ctx.req);
   const contentType = ctx.req.headers['content-type'];
   const result = await ctx.services.manifests.put(ctx.name, reference, content, contentType);
+  // In mirror mode a pushed name is the team's own from now on.
+  await ctx.services.mirror?.pushed(ctx.name);
   const headers: Record<string, string> = {
     Location: locationFor(ctx, `/v2/${ctx.name}/manifests/${result.digest.value}`),
     'Docker-Content-Digest': result.digest.value,

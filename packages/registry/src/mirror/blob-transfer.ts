@@ -1,0 +1,133 @@
+// One upstream download of one blob, shared by every request that wants it while it runs. The bytes go to a
+// spool file as they arrive, hashed on the way; each request reads the spool behind the download (from the
+// start, or its range) and is served as fast as the bytes come, never waiting for the end and never going
+// upstream itself. Once every byte is in and the digest matches, the owner commits the spool into storage;
+// a mismatch or a broken download fails every reader and nothing is cached.
+
+import { createHash } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { openSync, closeSync, readSync } from 'node:fs';
+import { open, unlink, type FileHandle } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import type { Digest } from '../oci/digest.js';
+import { UpstreamError } from './upstream-error.js';
+
+const READ_CHUNK = 256 * 1024;
+
+export class BlobTransfer extends EventEmitter {
+  /** Bytes in the spool so far. */
+  written = 0;
+  /** From the upstream's Content-Length, when it sent one. */
+  readonly size: number | undefined;
+  private state: 'running' | 'complete' | 'failed' = 'running';
+  private failure: Error | undefined;
+  readonly finished: Promise<void>;
+
+  private constructor(
+    readonly digest: Digest,
+    readonly spoolPath: string,
+    size: number | undefined,
+    body: Readable,
+    file: FileHandle,
+    private readonly onBytes: (bytes: number) => void,
+  ) {
+    super();
+    this.setMaxListeners(0);
+    this.size = size;
+    this.finished = this.download(body, file);
+    // Readers learn of a failure through their own streams; nobody has to await this.
+    this.finished.catch(() => undefined);
+  }
+
+  static async start(digest: Digest, spoolPath: string, size: number | undefined, body: Readable, onBytes: (bytes: number) => void = () => undefined): Promise<BlobTransfer> {
+    const file = await open(spoolPath, 'wx', 0o600);
+    return new BlobTransfer(digest, spoolPath, size, body, file, onBytes);
+  }
+
+  get complete(): boolean {
+    return this.state === 'complete';
+  }
+
+  /**
+   * A stream of the blob (or bytes start..end inclusive) that follows the download. The spool is opened
+   * now, synchronously, so a reader created before the spool is removed always has it.
+   */
+  createReader(range?: { start: number; end: number }): Readable {
+    const fd = openSync(this.spoolPath, 'r');
+    let position = range?.start ?? 0;
+    const end = range === undefined ? undefined : range.end + 1;
+    const transfer = this;
+    let waiting: (() => void) | undefined;
+    const stream = new Readable({
+      highWaterMark: READ_CHUNK,
+      read() {
+        const pump = (): void => {
+          if (transfer.failure !== undefined) {
+            this.destroy(transfer.failure);
+            return;
+          }
+          const limit = end === undefined ? transfer.written : Math.min(end, transfer.written);
+          if (position < limit) {
+            const buffer = Buffer.allocUnsafe(Math.min(READ_CHUNK, limit - position));
+            // Synchronous pread of bytes that are already in the page cache: cheaper than a thread-pool trip.
+            const got = readSync(fd, buffer, 0, buffer.length, position);
+            position += got;
+            this.push(got === buffer.length ? buffer : buffer.subarray(0, got));
+            return;
+          }
+          if (transfer.state === 'complete' || (end !== undefined && position >= end)) {
+            this.push(null);
+            return;
+          }
+          waiting = () => {
+            waiting = undefined;
+            pump();
+          };
+          transfer.once('progress', waiting);
+        };
+        pump();
+      },
+      destroy(err, callback) {
+        if (waiting !== undefined) transfer.off('progress', waiting);
+        closeSync(fd);
+        callback(err);
+      },
+    });
+    return stream;
+  }
+
+  /** Removes the spool (readers that have it open keep reading). */
+  async removeSpool(): Promise<void> {
+    await unlink(this.spoolPath).catch(() => undefined);
+  }
+
+  private async download(body: Readable, file: FileHandle): Promise<void> {
+    const hash = createHash(this.digest.algorithm);
+    try {
+      for await (const chunk of body) {
+        const buffer = chunk as Buffer;
+        hash.update(buffer);
+        await file.write(buffer, 0, buffer.length, this.written);
+        this.written += buffer.length;
+        this.onBytes(buffer.length);
+        this.emit('progress');
+      }
+      if (this.size !== undefined && this.written !== this.size) {
+        throw new UpstreamError('UPSTREAM_FAILED', `upstream sent ${this.written} of ${this.size} bytes of ${this.digest.value}`);
+      }
+      const actual = hash.digest('hex');
+      if (actual !== this.digest.hex) {
+        throw new UpstreamError('UPSTREAM_DIGEST_MISMATCH', `upstream content for ${this.digest.value} hashes to ${this.digest.algorithm}:${actual}`);
+      }
+      this.state = 'complete';
+    } catch (err) {
+      this.state = 'failed';
+      this.failure = err instanceof UpstreamError ? err : new UpstreamError('UPSTREAM_UNREACHABLE', `download of ${this.digest.value} broke: ${(err as Error).message}`, { cause: err });
+      body.destroy();
+      throw this.failure;
+    } finally {
+      await file.close();
+      this.emit('progress');
+    }
+  }
+}

@@ -1,0 +1,40 @@
+// Builds mirror mode from the `proxy` configuration: one client per upstream, the router, the shared blob
+// downloads and the pull-through service. No upstream configured: undefined, and the registry is a plain one.
+
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Logger } from '@private-registry/core';
+import type { ProxyConfig } from '../config/registry-config.js';
+import type { RegistryServices } from '../services/registry-services.js';
+import { MirrorBlobs } from './mirror-blobs.js';
+import { MirrorStats } from './mirror-stats.js';
+import { PullThrough } from './pull-through.js';
+import { RepositoryOrigins } from './repository-origins.js';
+import { UpstreamClient } from './upstream-client.js';
+import { UpstreamRouter } from './upstream-router.js';
+
+export interface MirrorOptions {
+  proxy: ProxyConfig;
+  /** Where downloads are spooled while they run; a directory under os.tmpdir() unless told. */
+  spoolDir?: string;
+  /** How long an upstream may take to answer (headers); 30 s unless told. */
+  upstreamTimeoutMs?: number;
+}
+
+export function createMirror(options: MirrorOptions, services: RegistryServices, log: Logger): PullThrough | undefined {
+  if (options.proxy.upstreams.length === 0) return undefined;
+  const mirrorLog = log.child({ component: 'mirror' });
+  const clients = options.proxy.upstreams.map((upstream) => new UpstreamClient(upstream, { timeoutMs: options.upstreamTimeoutMs ?? 30_000, log: mirrorLog }));
+  const origins = new RepositoryOrigins(services.driver);
+  const stats = new MirrorStats();
+  const blobs = new MirrorBlobs({
+    uploads: services.uploads,
+    blobs: services.blobs,
+    origins,
+    spoolDir: options.spoolDir ?? join(tmpdir(), `private-registry-spool-${process.pid}`),
+    stats,
+    log: mirrorLog,
+  });
+  mirrorLog.info({ upstreams: options.proxy.upstreams.map((u) => ({ name: u.name, url: u.url, prefix: u.prefix, hosts: u.hosts, auth: u.username !== undefined })) }, 'mirror mode on');
+  return new PullThrough({ services, router: new UpstreamRouter(clients), origins, blobs, stats, log: mirrorLog, tagRevalidateMs: options.proxy.tagRevalidateMs });
+}

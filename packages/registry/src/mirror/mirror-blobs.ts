@@ -1,0 +1,97 @@
+// At most one upstream download per blob digest, whoever asks: the first request for a missing blob starts a
+// BlobTransfer, every request for the same digest while it runs joins it (even before the upstream has
+// answered), and once it completes the spool is committed into storage, verified again by the upload store,
+// and linked into every repository that asked. Then the transfer is forgotten and the blob is served from storage.
+
+import { createReadStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '@private-registry/core';
+import type { Digest } from '../oci/digest.js';
+import type { BlobStore } from '../services/blob-store.js';
+import type { UploadStore } from '../services/upload-store.js';
+import { BlobTransfer } from './blob-transfer.js';
+import type { MirrorStats } from './mirror-stats.js';
+import type { RepositoryOrigins } from './repository-origins.js';
+import { UpstreamError } from './upstream-error.js';
+import type { UpstreamRoute } from './upstream-router.js';
+
+interface Running {
+  transfer: Promise<BlobTransfer>;
+  /** Repositories to link the blob into once it is stored. */
+  names: Set<string>;
+}
+
+export interface MirrorBlobsOptions {
+  uploads: UploadStore;
+  blobs: BlobStore;
+  origins: RepositoryOrigins;
+  spoolDir: string;
+  stats: MirrorStats;
+  log: Logger;
+}
+
+export class MirrorBlobs {
+  private readonly running = new Map<string, Running>();
+
+  constructor(private readonly options: MirrorBlobsOptions) {}
+
+  /** How many downloads are under way (for /debug/vars and tests). */
+  get inFlight(): number {
+    return this.running.size;
+  }
+
+  /** The download of `digest` under way, or a new one from `route`. Resolves once the upstream answered. */
+  async transfer(name: string, route: UpstreamRoute, digest: Digest): Promise<BlobTransfer> {
+    const existing = this.running.get(digest.value);
+    if (existing !== undefined) {
+      existing.names.add(name);
+      this.options.stats.coalesced += 1;
+      return existing.transfer;
+    }
+    this.options.stats.misses += 1;
+    const running: Running = { transfer: this.start(route, digest), names: new Set([name]) };
+    this.running.set(digest.value, running);
+    running.transfer.then(
+      (transfer) => void this.finish(transfer, running, route),
+      () => this.running.delete(digest.value),
+    );
+    return running.transfer;
+  }
+
+  private async start(route: UpstreamRoute, digest: Digest): Promise<BlobTransfer> {
+    const response = await route.client.request({ method: 'GET', remoteName: route.remoteName, path: `blobs/${digest.value}` });
+    if (response.body === null) throw new UpstreamError('UPSTREAM_FAILED', `${route.client.name} sent no body for ${digest.value}`);
+    const length = Number(response.headers.get('content-length') ?? Number.NaN);
+    await mkdir(this.options.spoolDir, { recursive: true });
+    const spool = join(this.options.spoolDir, `${digest.hex}.${randomUUID()}`);
+    const size = Number.isSafeInteger(length) && length >= 0 ? length : undefined;
+    return BlobTransfer.start(digest, spool, size, response.body, (bytes) => {
+      this.options.stats.upstreamBytes += bytes;
+    });
+  }
+
+  private async finish(transfer: BlobTransfer, running: Running, route: UpstreamRoute): Promise<void> {
+    const { uploads, blobs, origins, log } = this.options;
+    try {
+      await transfer.finished;
+      const [first, ...others] = [...running.names];
+      if (first !== undefined) {
+        await origins.markMirrored(first, route.client.name);
+        await uploads.uploadWhole(first, transfer.digest, createReadStream(transfer.spoolPath));
+      }
+      for (const name of others) {
+        await origins.markMirrored(name, route.client.name);
+        await blobs.link(name, transfer.digest);
+      }
+      log.info({ digest: transfer.digest.value, bytes: transfer.written, upstream: route.client.name, repositories: running.names.size }, 'mirror cached a blob');
+    } catch (err) {
+      log.warn({ digest: transfer.digest.value, upstream: route.client.name, err: (err as Error).message, code: (err as { code?: string }).code }, 'mirror download failed; nothing cached');
+    } finally {
+      // Forget the transfer only once the blob is in storage: a request in between still joins it.
+      this.running.delete(transfer.digest.value);
+      await transfer.removeSpool();
+    }
+  }
+}

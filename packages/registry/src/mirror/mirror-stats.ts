@@ -1,0 +1,27 @@
+// Counters of what the mirror did, for logs and /debug/vars (and the metrics issue later).
+
+export class MirrorStats {
+  /** Requests answered from the cache without asking upstream. */
+  hits = 0;
+  /** Requests that had to go upstream (one per upstream transfer or manifest fetch). */
+  misses = 0;
+  /** Requests that joined a transfer already under way instead of going upstream. */
+  coalesced = 0;
+  /** Tag checks (HEAD) sent upstream. */
+  revalidations = 0;
+  /** Answers served from the cache because the upstream was down, slow or refusing. */
+  staleServed = 0;
+  /** Body bytes received from upstreams. */
+  upstreamBytes = 0;
+
+  snapshot(): Record<string, number> {
+    return {
+      hits: this.hits,
+      misses: this.misses,
+      coalesced: this.coalesced,
+      revalidations: this.revalidations,
+      staleServed: this.staleServed,
+      upstreamBytes: this.upstreamBytes,
+    };
+  }
+}

@@ -1,0 +1,219 @@
+// Mirror mode's read path: a name that belongs to an upstream (and was never pushed here) is served from the
+// local cache, filled from the upstream on a miss. Blobs and manifests by digest are cached for good; a tag is
+// checked upstream with one HEAD at most once per `tagRevalidateMs`. When the upstream is down, slow or
+// refusing, cached content is served (stale tags too) and only what was never cached fails.
+
+import type { Logger } from '@private-registry/core';
+import { digestOf, tryParseDigest, type Digest } from '../oci/digest.js';
+import { MAX_MANIFEST_BYTES } from '../oci/manifest.js';
+import { MANIFEST_MEDIA_TYPES } from '../oci/media-types.js';
+import { RegistryError } from '../oci/registry-errors.js';
+import type { BlobDescriptor } from '../services/blob-store.js';
+import type { ManifestContent, Reference } from '../services/manifest-store.js';
+import type { RegistryServices } from '../services/registry-services.js';
+import type { BlobTransfer } from './blob-transfer.js';
+import type { MirrorBlobs } from './mirror-blobs.js';
+import type { MirrorStats } from './mirror-stats.js';
+import type { RepositoryOrigins } from './repository-origins.js';
+import { SingleFlight } from './single-flight.js';
+import { UpstreamError } from './upstream-error.js';
+import type { UpstreamRoute, UpstreamRouter } from './upstream-router.js';
+
+export interface MirroredManifest extends ManifestContent {
+  /** Served from the cache because the upstream could not be asked. */
+  stale: boolean;
+}
+
+export type MirroredBlob = { kind: 'stored'; descriptor: BlobDescriptor } | { kind: 'transfer'; transfer: BlobTransfer };
+
+export interface PullThroughOptions {
+  services: RegistryServices;
+  router: UpstreamRouter;
+  origins: RepositoryOrigins;
+  blobs: MirrorBlobs;
+  stats: MirrorStats;
+  log: Logger;
+  tagRevalidateMs: number;
+  now?: () => number;
+}
+
+const ACCEPT_MANIFESTS = MANIFEST_MEDIA_TYPES.join(', ');
+
+export class PullThrough {
+  private readonly manifestFlights = new SingleFlight<MirroredManifest>();
+  /** When each tag (`upstream|remote name|tag`) was last confirmed upstream. */
+  private readonly tagCheckedAt = new Map<string, number>();
+  private readonly now: () => number;
+
+  constructor(private readonly options: PullThroughOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  get stats(): MirrorStats {
+    return this.options.stats;
+  }
+
+  /** The upstream `name` is mirrored from, or undefined when it is served locally only. */
+  async route(name: string, ns: string | undefined): Promise<UpstreamRoute | undefined> {
+    const route = this.options.router.route(name, ns);
+    if (route === undefined) return undefined;
+    return (await this.options.origins.isPushed(name)) ? undefined : route;
+  }
+
+  /** After a push: the name is the team's own from now on. */
+  async pushed(name: string): Promise<void> {
+    await this.options.origins.markPushed(name);
+  }
+
+  async manifest(name: string, reference: Reference, route: UpstreamRoute): Promise<MirroredManifest> {
+    return reference.kind === 'digest' ? this.manifestByDigest(name, reference.digest, route) : this.manifestByTag(name, reference.tag, route);
+  }
+
+  async blob(name: string, digest: Digest, route: UpstreamRoute): Promise<MirroredBlob> {
+    const { blobs } = this.options.services;
+    const linked = await blobs.find(name, digest);
+    if (linked !== null) {
+      this.options.stats.hits += 1;
+      return { kind: 'stored', descriptor: linked };
+    }
+    const stored = await blobs.statGlobal(digest);
+    if (stored !== null) {
+      // Fetched for another repository already: same bytes, link them here.
+      this.options.stats.hits += 1;
+      await this.options.origins.markMirrored(name, route.client.name);
+      await blobs.link(name, digest);
+      return { kind: 'stored', descriptor: stored };
+    }
+    try {
+      return { kind: 'transfer', transfer: await this.options.blobs.transfer(name, route, digest) };
+    } catch (err) {
+      throw this.clientError(err, route, `blob ${digest.value}`, () => new RegistryError('BLOB_UNKNOWN', 'blob unknown to registry', { detail: { digest: digest.value } }));
+    }
+  }
+
+  /** HEAD of a blob that is not cached: asked upstream, nothing fetched. */
+  async blobSize(name: string, digest: Digest, route: UpstreamRoute): Promise<number | undefined> {
+    const stored = (await this.options.services.blobs.find(name, digest)) ?? (await this.options.services.blobs.statGlobal(digest));
+    if (stored !== null) return stored.size;
+    try {
+      const response = await route.client.request({ method: 'HEAD', remoteName: route.remoteName, path: `blobs/${digest.value}` });
+      const length = Number(response.headers.get('content-length') ?? Number.NaN);
+      return Number.isSafeInteger(length) ? length : undefined;
+    } catch (err) {
+      throw this.clientError(err, route, `blob ${digest.value}`, () => new RegistryError('BLOB_UNKNOWN', 'blob unknown to registry', { detail: { digest: digest.value } }));
+    }
+  }
+
+  private async manifestByDigest(name: string, digest: Digest, route: UpstreamRoute): Promise<MirroredManifest> {
+    const { manifests } = this.options.services;
+    if (await manifests.hasRevision(name, digest)) {
+      this.options.stats.hits += 1;
+      return { ...(await manifests.get(name, { kind: 'digest', digest })), stale: false };
+    }
+    const key = `${route.client.name}|${route.remoteName}@${digest.value}`;
+    const flight = this.manifestFlights.run(key, async () => {
+      this.options.stats.misses += 1;
+      return this.fetchManifest(name, route, digest.value, undefined);
+    });
+    if (flight.joined) this.options.stats.coalesced += 1;
+    try {
+      return await flight.result;
+    } catch (err) {
+      throw this.clientError(err, route, `manifest ${digest.value}`, () => manifestUnknown(digest.value));
+    }
+  }
+
+  private async manifestByTag(name: string, tag: string, route: UpstreamRoute): Promise<MirroredManifest> {
+    const key = `${route.client.name}|${route.remoteName}:${tag}`;
+    const local = await this.localTag(name, tag);
+    const checkedAt = this.tagCheckedAt.get(key);
+    if (local !== undefined && checkedAt !== undefined && this.now() - checkedAt < this.options.tagRevalidateMs) {
+      this.options.stats.hits += 1;
+      return local;
+    }
+    const flight = this.manifestFlights.run(key, () => this.revalidate(name, tag, route, key, local));
+    if (flight.joined) this.options.stats.coalesced += 1;
+    return flight.result;
+  }
+
+  /** One HEAD upstream: the cached manifest if the tag still names it, else the new one fetched and cached. */
+  private async revalidate(name: string, tag: string, route: UpstreamRoute, key: string, local: MirroredManifest | undefined): Promise<MirroredManifest> {
+    const { stats, log } = this.options;
+    try {
+      stats.revalidations += 1;
+      const head = await route.client.request({ method: 'HEAD', remoteName: route.remoteName, path: `manifests/${tag}`, headers: { Accept: ACCEPT_MANIFESTS } });
+      const upstreamDigest = tryParseDigest(head.headers.get('docker-content-digest') ?? '');
+      if (local !== undefined && upstreamDigest !== null && upstreamDigest.value === local.digest.value) {
+        this.tagCheckedAt.set(key, this.now());
+        stats.hits += 1;
+        return local;
+      }
+      stats.misses += 1;
+      const fetched = await this.fetchManifest(name, route, upstreamDigest?.value ?? tag, tag);
+      this.tagCheckedAt.set(key, this.now());
+      return fetched;
+    } catch (err) {
+      if (err instanceof UpstreamError && err.code !== 'UPSTREAM_NOT_FOUND' && local !== undefined) {
+        stats.staleServed += 1;
+        log.warn({ repository: name, tag, upstream: route.client.name, err: err.message }, 'upstream unavailable: serving the cached tag');
+        return { ...local, stale: true };
+      }
+      throw this.clientError(err, route, `${route.remoteName}:${tag}`, () => manifestUnknown(tag));
+    }
+  }
+
+  private async localTag(name: string, tag: string): Promise<MirroredManifest | undefined> {
+    try {
+      return { ...(await this.options.services.manifests.get(name, { kind: 'tag', tag })), stale: false };
+    } catch (err) {
+      if (err instanceof RegistryError && (err.code === 'MANIFEST_UNKNOWN' || err.code === 'NAME_UNKNOWN')) return undefined;
+      throw err;
+    }
+  }
+
+  /** GET of a manifest upstream (by digest, or by tag when the upstream gave no digest), verified and cached. */
+  private async fetchManifest(name: string, route: UpstreamRoute, reference: string, tag: string | undefined): Promise<MirroredManifest> {
+    const response = await route.client.request({ method: 'GET', remoteName: route.remoteName, path: `manifests/${reference}`, headers: { Accept: ACCEPT_MANIFESTS } });
+    const content = await readLimited(response.body, route.client.name);
+    const expected = tryParseDigest(reference) ?? tryParseDigest(response.headers.get('docker-content-digest') ?? '');
+    const digest = digestOf(content, expected?.algorithm ?? 'sha256');
+    if (expected !== null && expected.value !== digest.value) {
+      throw new UpstreamError('UPSTREAM_DIGEST_MISMATCH', `${route.client.name} sent a manifest for ${reference} that hashes to ${digest.value}`);
+    }
+    this.options.stats.upstreamBytes += content.length;
+    await this.options.origins.markMirrored(name, route.client.name);
+    const contentType = response.headers.get('content-type') ?? undefined;
+    const { manifests } = this.options.services;
+    await manifests.put(name, tag === undefined ? { kind: 'digest', digest } : { kind: 'tag', tag }, content, contentType, { checkReferences: false });
+    return { ...(await manifests.get(name, { kind: 'digest', digest })), stale: false };
+  }
+
+  /** What the client sees for an upstream failure: the upstream's "no", or 503 naming the upstream. */
+  private clientError(err: unknown, route: UpstreamRoute, what: string, notFound: () => RegistryError): Error {
+    if (!(err instanceof UpstreamError)) return err as Error;
+    if (err.code === 'UPSTREAM_NOT_FOUND') return notFound();
+    if (err.code === 'UPSTREAM_THROTTLED') {
+      return new RegistryError('TOOMANYREQUESTS', `upstream ${route.client.name} is throttling and ${what} is not cached`, { detail: { upstream: route.client.name } });
+    }
+    this.options.log.warn({ upstream: route.client.name, what, err: err.message, code: err.code }, 'upstream unavailable and not cached');
+    return new RegistryError('UNAVAILABLE', `upstream ${route.client.name} is unavailable and ${what} is not cached`, {
+      detail: { upstream: route.client.name, reason: err.code },
+    });
+  }
+}
+
+function manifestUnknown(reference: string): RegistryError {
+  return new RegistryError('MANIFEST_UNKNOWN', 'manifest unknown to registry', { detail: { reference } });
+}
+
+async function readLimited(body: NodeJS.ReadableStream | null, upstream: string): Promise<Buffer> {
+  if (body === null) throw new UpstreamError('UPSTREAM_FAILED', `${upstream} sent a manifest without a body`);
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of body) {
+    total += (chunk as Buffer).length;
+    if (total > MAX_MANIFEST_BYTES) throw new UpstreamError('UPSTREAM_FAILED', `${upstream} sent a manifest over ${MAX_MANIFEST_BYTES} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks, total);
+}

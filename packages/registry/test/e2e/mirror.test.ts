@@ -1,0 +1,171 @@
+// Mirror mode with a real upstream: the reference registry (distribution 2.8.2) holding images, our registry
+// as a separate process with `proxy.remoteurl` pointing at it. What a client sees, and what the upstream's
+// access log says we asked it.
+import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import {
+  assertSucceeded,
+  buildBusyboxImage,
+  cleanupTestbed,
+  skopeo,
+  startReferenceRegistry,
+  startRegistryProcess,
+  tempDir,
+  type AccessLogEntry,
+  type ReferenceRegistry,
+  type RegistryProcess,
+} from '@private-registry/testbed';
+import { RegistryApiClient } from '../api/api-client.js';
+import { blobDescriptor, contentOf, imageConfig, imageManifest, MediaType, sha256, type Content, type ManifestDocument } from '../api/oci-content.js';
+
+interface UpstreamImage {
+  repository: string;
+  tag: string;
+  blobs: Content[];
+  manifest: ManifestDocument;
+}
+
+/** A multi-layer image pushed into the upstream through the API (layers of random bytes). */
+async function pushUpstreamImage(upstream: ReferenceRegistry, repository: string, tag: string, layerSizes: number[]): Promise<UpstreamImage> {
+  const client = new RegistryApiClient(upstream.url);
+  const config = imageConfig();
+  const layers = layerSizes.map((size) => contentOf(randomBytes(size)));
+  await client.pushBlob(repository, config, MediaType.OciConfig);
+  for (const layer of layers) await client.pushBlob(repository, layer);
+  const manifest = imageManifest({ config: blobDescriptor(config, MediaType.OciConfig), layers: layers.map((l) => blobDescriptor(l)) });
+  await client.pushManifest(repository, tag, manifest);
+  return { repository, tag, blobs: [config, ...layers], manifest };
+}
+
+/** What a client does to pull an image: the manifest by tag, then every blob; checks every digest. */
+async function pullImage(registry: string, image: UpstreamImage): Promise<void> {
+  const client = new RegistryApiClient(registry);
+  const manifest = await client.fetchManifest(image.repository, image.tag);
+  expect(manifest.status, manifest.text).to.equal(200);
+  expect(sha256(manifest.body)).to.equal(image.manifest.digest);
+  await Promise.all(
+    image.blobs.map(async (blob) => {
+      const response = await client.get(`/v2/${image.repository}/blobs/${blob.digest}`);
+      expect(response.status, response.text).to.equal(200);
+      expect(sha256(response.body)).to.equal(blob.digest);
+    }),
+  );
+}
+
+function upstreamGets(log: AccessLogEntry[], repository: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const entry of log) {
+    if (entry.method !== 'GET' || !entry.path.startsWith(`/v2/${repository}/`)) continue;
+    counts.set(entry.path, (counts.get(entry.path) ?? 0) + 1);
+  }
+  return counts;
+}
+
+describe('mirror mode with the reference registry as upstream @e2e', function () {
+  this.timeout(120_000);
+  let upstream: ReferenceRegistry;
+  let mirror: RegistryProcess;
+
+  before(async () => {
+    upstream = await startReferenceRegistry();
+    mirror = await startRegistryProcess({ config: { proxy: { remoteurl: upstream.url } } });
+  });
+  after(cleanupTestbed);
+
+  it('serves an upstream image to skopeo, and the copy is the upstream image', async () => {
+    const work = (await tempDir('mirror-skopeo')).path;
+    const image = await buildBusyboxImage(`${work}/busybox`, { extraFileContent: 'from upstream' });
+    assertSucceeded(await skopeo(['copy', '--dest-tls-verify=false', image.ref, `docker://${upstream.host}/library/busybox:latest`]));
+
+    const inspected = assertSucceeded(await skopeo(['inspect', '--tls-verify=false', `docker://${mirror.host}/library/busybox:latest`]));
+    expect((JSON.parse(inspected.stdout) as { Digest: string }).Digest).to.equal(image.manifestDigest);
+    assertSucceeded(await skopeo(['copy', '--src-tls-verify=false', `docker://${mirror.host}/library/busybox:latest`, `oci:${work}/copy:latest`]));
+  });
+
+  it('50 concurrent cold pulls of a multi-layer image make exactly one upstream GET per blob and per manifest', async () => {
+    const image = await pushUpstreamImage(upstream, 'team/multi', 'v1', [3 << 20, 2 << 20, 1 << 20, 512 << 10, 64 << 10]);
+    const before = await upstream.accessLog();
+
+    await Promise.all(Array.from({ length: 50 }, () => pullImage(mirror.url, image)));
+
+    const gets = upstreamGets((await upstream.accessLog()).slice(before.length), image.repository);
+    for (const blob of image.blobs) expect(gets.get(`/v2/${image.repository}/blobs/${blob.digest}`), `GETs of ${blob.digest}`).to.equal(1);
+    const manifestGets = [...gets.entries()].filter(([path]) => path.includes('/manifests/'));
+    expect(manifestGets, JSON.stringify(manifestGets)).to.deep.equal([[`/v2/${image.repository}/manifests/${image.manifest.digest}`, 1]]);
+  });
+
+  it('serves a tag from the cache within the revalidation interval without asking upstream', async () => {
+    const image = await pushUpstreamImage(upstream, 'team/cached', 'v1', [4096]);
+    await pullImage(mirror.url, image);
+    const before = await upstream.accessLog();
+
+    await pullImage(mirror.url, image);
+
+    const after = (await upstream.accessLog()).slice(before.length).filter((e) => e.path.startsWith(`/v2/${image.repository}/`));
+    expect(after).to.deep.equal([]);
+  });
+
+  it('keeps pushes working: a pushed name is served locally and never asked upstream', async () => {
+    const client = new RegistryApiClient(mirror.url);
+    const before = await upstream.accessLog();
+
+    const pushed = await client.pushImage('team/own-app', 'v1');
+    const response = await client.fetchManifest('team/own-app', 'v1');
+
+    expect(response.status).to.equal(200);
+    expect(sha256(response.body)).to.equal(pushed.manifest.digest);
+    expect((await client.fetchManifest('team/own-app', 'missing')).status).to.equal(404);
+    const asked = (await upstream.accessLog()).slice(before.length).filter((e) => e.path.includes('team/own-app'));
+    expect(asked).to.deep.equal([]);
+  });
+
+  it('answers 404 MANIFEST_UNKNOWN for a tag the upstream does not have', async () => {
+    const response = await new RegistryApiClient(mirror.url).fetchManifest('team/nothing-here', 'v1');
+    expect(response.status).to.equal(404);
+    expect(response.text).to.include('MANIFEST_UNKNOWN');
+  });
+
+  it('containerd-style ?ns=docker.io requests reach the upstream', async () => {
+    const image = await pushUpstreamImage(upstream, 'library/ns-test', 'latest', [2048]);
+    const response = await new RegistryApiClient(mirror.url).get(`/v2/library/ns-test/manifests/latest?ns=docker.io`, {
+      Accept: MediaType.OciManifest,
+    });
+    expect(response.status, response.text).to.equal(200);
+    expect(sha256(response.body)).to.equal(image.manifest.digest);
+  });
+
+  describe('when the upstream goes away', () => {
+    let cached: UpstreamImage;
+    let local: RegistryProcess;
+
+    before(async () => {
+      const ownUpstream = await startReferenceRegistry();
+      cached = await pushUpstreamImage(ownUpstream, 'team/offline', 'v1', [1 << 20, 8192]);
+      local = await startRegistryProcess({ config: { proxy: { remoteurl: ownUpstream.url, tagrevalidate: '0s' } } });
+      await pullImage(local.url, cached);
+      await new RegistryApiClient(local.url).pushImage('team/local-only', 'v1');
+      await ownUpstream.stop();
+    });
+
+    it('still serves every cached image, its tag included, marked stale', async () => {
+      await pullImage(local.url, cached);
+      const response = await new RegistryApiClient(local.url).fetchManifest(cached.repository, cached.tag);
+      expect(response.header('warning')).to.match(/^110 /);
+    });
+
+    it('fails only a never-seen name, with 503 UNAVAILABLE naming the upstream', async () => {
+      const response = await new RegistryApiClient(local.url).fetchManifest('team/never-seen', 'v1');
+      expect(response.status).to.equal(503);
+      expect(response.text).to.include('UNAVAILABLE');
+      expect(response.text).to.match(/upstream 127\.0\.0\.1:\d+ is unavailable/);
+    });
+
+    it('starts while the upstream is down and serves its local repositories and cache', async () => {
+      await local.stop();
+      const restarted = await startRegistryProcess({ rootDirectory: local.rootDirectory, config: { proxy: { remoteurl: 'http://127.0.0.1:1' } } });
+      const client = new RegistryApiClient(restarted.url);
+      expect((await client.fetchManifest('team/local-only', 'v1')).status).to.equal(200);
+      expect((await client.fetchManifest(cached.repository, cached.manifest.digest)).status).to.equal(200);
+    });
+  });
+});
