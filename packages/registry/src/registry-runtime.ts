@@ -94,6 +94,7 @@ export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFo
     log,
     close: async () => {
       stopPurge();
+      services.mirror?.close();
       await Promise.all([listener.close(), debug?.close()]);
     },
   };

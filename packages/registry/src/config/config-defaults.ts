@@ -33,3 +33,5 @@ export const DEFAULT_PROXY_TAG_REVALIDATE_MS = 60_000;
 /** The names Docker Hub answers to: dockerd and containerd (`?ns=docker.io`) use the first. */
 export const DOCKER_HUB_HOSTS: readonly string[] = ['docker.io', 'registry-1.docker.io', 'index.docker.io', 'registry.hub.docker.com'];
 export const DOCKER_HUB_NAME = 'docker.io';
+/** Mirror mode: how often cache eviction checks the limits (when `proxy.cache` sets one). */
+export const DEFAULT_PROXY_EVICTION_INTERVAL_MS = 10 * 60_000;

@@ -123,7 +123,7 @@ export const CONFIG_KEYS: KeySpec = struct({
       kind: 'list',
       items: struct({ name: scalar, url: scalar, hosts: { kind: 'list', items: scalar }, prefix: scalar, username: scalar, password: scalar }),
     },
-    cache: struct({ maxsize: scalar, maxidle: scalar }),
+    cache: struct({ maxsize: scalar, maxidle: scalar, interval: scalar }),
   }),
   validation: ignored,
   policy: ignored,

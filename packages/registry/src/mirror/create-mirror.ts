@@ -6,8 +6,10 @@ import { join } from 'node:path';
 import type { Logger } from '@private-registry/core';
 import type { ProxyConfig } from '../config/registry-config.js';
 import type { RegistryServices } from '../services/registry-services.js';
+import { CacheEviction } from './cache-eviction.js';
 import { MirrorBlobs } from './mirror-blobs.js';
 import { MirrorStats } from './mirror-stats.js';
+import { PullLedger } from './pull-ledger.js';
 import { PullThrough } from './pull-through.js';
 import { RepositoryOrigins } from './repository-origins.js';
 import { UpstreamClient } from './upstream-client.js';
@@ -35,6 +37,33 @@ export function createMirror(options: MirrorOptions, services: RegistryServices,
     stats,
     log: mirrorLog,
   });
-  mirrorLog.info({ upstreams: options.proxy.upstreams.map((u) => ({ name: u.name, url: u.url, prefix: u.prefix, hosts: u.hosts, auth: u.username !== undefined })) }, 'mirror mode on');
-  return new PullThrough({ services, router: new UpstreamRouter(clients), origins, blobs, stats, log: mirrorLog, tagRevalidateMs: options.proxy.tagRevalidateMs });
+  const ledger = new PullLedger(services.driver);
+  const { cache } = options.proxy;
+  mirrorLog.info(
+    { upstreams: options.proxy.upstreams.map((u) => ({ name: u.name, url: u.url, prefix: u.prefix, hosts: u.hosts, auth: u.username !== undefined })), cache },
+    'mirror mode on',
+  );
+  const mirror = new PullThrough({ services, router: new UpstreamRouter(clients), origins, blobs, stats, ledger, log: mirrorLog, tagRevalidateMs: options.proxy.tagRevalidateMs });
+  if (cache.maxBytes !== undefined || cache.maxIdleMs !== undefined) {
+    const eviction = new CacheEviction({ driver: services.driver, services, origins, ledger, limits: cache, log: mirrorLog });
+    mirror.stopMaintenance = scheduleEviction(eviction, cache.intervalMs, mirrorLog);
+  }
+  return mirror;
+}
+
+/** Runs eviction every `intervalMs` (never two at once); returns the stop function. */
+function scheduleEviction(eviction: CacheEviction, intervalMs: number, log: Logger): () => void {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    eviction
+      .run()
+      .catch((err: Error) => log.error({ err: err.message }, 'mirror cache eviction failed'))
+      .finally(() => {
+        running = false;
+      });
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }

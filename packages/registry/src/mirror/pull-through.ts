@@ -14,6 +14,7 @@ import type { RegistryServices } from '../services/registry-services.js';
 import type { BlobTransfer } from './blob-transfer.js';
 import type { MirrorBlobs } from './mirror-blobs.js';
 import type { MirrorStats } from './mirror-stats.js';
+import type { PullLedger } from './pull-ledger.js';
 import type { RepositoryOrigins } from './repository-origins.js';
 import { SingleFlight } from './single-flight.js';
 import { UpstreamError } from './upstream-error.js';
@@ -32,6 +33,7 @@ export interface PullThroughOptions {
   origins: RepositoryOrigins;
   blobs: MirrorBlobs;
   stats: MirrorStats;
+  ledger: PullLedger;
   log: Logger;
   tagRevalidateMs: number;
   now?: () => number;
@@ -66,8 +68,19 @@ export class PullThrough {
   }
 
   async manifest(name: string, reference: Reference, route: UpstreamRoute): Promise<MirroredManifest> {
-    return reference.kind === 'digest' ? this.manifestByDigest(name, reference.digest, route) : this.manifestByTag(name, reference.tag, route);
+    const manifest = reference.kind === 'digest' ? await this.manifestByDigest(name, reference.digest, route) : await this.manifestByTag(name, reference.tag, route);
+    // Recency for eviction; a failure to record it must not fail the pull.
+    this.options.ledger.touch(name, manifest.digest).catch((err: Error) => this.options.log.warn({ repository: name, err: err.message }, 'could not record a pull'));
+    return manifest;
   }
+
+  /** Stops background work (cache eviction). */
+  close(): void {
+    this.stopMaintenance?.();
+  }
+
+  /** Set by createMirror when eviction runs on a timer. */
+  stopMaintenance: (() => void) | undefined;
 
   async blob(name: string, digest: Digest, route: UpstreamRoute): Promise<MirroredBlob> {
     const { blobs } = this.options.services;
@@ -194,6 +207,15 @@ export class PullThrough {
     if (err.code === 'UPSTREAM_NOT_FOUND') return notFound();
     if (err.code === 'UPSTREAM_THROTTLED') {
       return new RegistryError('TOOMANYREQUESTS', `upstream ${route.client.name} is throttling and ${what} is not cached`, { detail: { upstream: route.client.name } });
+    }
+    if (err.code === 'UPSTREAM_AUTH') {
+      // Still 503: the mirror's own configuration is at fault, not the client, whose 401/403 would send it
+      // looking for credentials of ours. The message tells the operator which setting to look at.
+      const refused = route.client.config.username === undefined ? 'requires credentials and the mirror has none configured' : `refused the mirror's credentials`;
+      this.options.log.warn({ upstream: route.client.name, what, err: err.message, status: err.status }, `upstream ${refused}`);
+      return new RegistryError('UNAVAILABLE', `upstream ${route.client.name} ${refused} (${err.status ?? 'no usable token'}), and ${what} is not cached`, {
+        detail: { upstream: route.client.name, reason: err.code, upstreamStatus: err.status },
+      });
     }
     this.options.log.warn({ upstream: route.client.name, what, err: err.message, code: err.code }, 'upstream unavailable and not cached');
     return new RegistryError('UNAVAILABLE', `upstream ${route.client.name} is unavailable and ${what} is not cached`, {

@@ -30,7 +30,9 @@ export type PathSpec =
   | { kind: 'referrerDir'; name: string; subject: Digest; digest: Digest }
   | { kind: 'referrerLink'; name: string; subject: Digest; digest: Digest }
   /** Our extension: present in a repository the mirror filled from an upstream (names that upstream). */
-  | { kind: 'mirrorMarker'; name: string };
+  | { kind: 'mirrorMarker'; name: string }
+  /** Our extension: when a mirrored manifest revision was last pulled (ISO time), for eviction. */
+  | { kind: 'mirrorAccess'; name: string; digest: Digest };
 
 function blobDir(d: Digest): string {
   return `${ROOT}/blobs/${d.algorithm}/${d.hex.slice(0, 2)}/${d.hex}`;
@@ -90,5 +92,7 @@ export function pathFor(spec: PathSpec): string {
       return `${pathFor({ ...spec, kind: 'referrerDir' })}/link`;
     case 'mirrorMarker':
       return `${repo(spec.name)}/_mirror/upstream`;
+    case 'mirrorAccess':
+      return `${repo(spec.name)}/_mirror/accessed/${spec.digest.algorithm}/${spec.digest.hex}`;
   }
 }

@@ -6,7 +6,7 @@ const proxy = (yaml: string) => parse(withVersion(`proxy:\n${yaml}`)).config.pro
 
 describe('config: proxy (mirror mode)', function () {
   it('is off without an upstream', function () {
-    expect(parse(withVersion('')).config.proxy).to.deep.equal({ upstreams: [], tagRevalidateMs: 60_000, cache: {} });
+    expect(parse(withVersion('')).config.proxy).to.deep.equal({ upstreams: [], tagRevalidateMs: 60_000, cache: { intervalMs: 600_000 } });
   });
 
   it("reads distribution's remoteurl as an upstream for every name and every ?ns= host", function () {
@@ -39,7 +39,7 @@ describe('config: proxy (mirror mode)', function () {
       { name: 'quay.io', url: 'https://quay.io', hosts: ['quay.io', 'quay.example'], prefix: 'quay.io' },
     ]);
     expect(config.tagRevalidateMs).to.equal(300_000);
-    expect(config.cache).to.deep.equal({ maxBytes: 50e9, maxIdleMs: 720 * 3_600_000 });
+    expect(config.cache).to.deep.equal({ maxBytes: 50e9, maxIdleMs: 720 * 3_600_000, intervalMs: 600_000 });
   });
 
   for (const [yaml, message] of [

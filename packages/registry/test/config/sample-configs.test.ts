@@ -343,7 +343,7 @@ describe('config: distribution sample files', function () {
       expect(config.proxy.upstreams).to.deep.equal([
         { name: 'docker.io', url: 'https://registry-1.docker.io', hosts: [], prefix: '', username: 'hubuser', password: 'hubsecret' },
       ]);
-      expect(config.proxy.cache).to.deep.equal({ maxIdleMs: 168 * 3_600_000 });
+      expect(config.proxy.cache).to.deep.equal({ maxIdleMs: 168 * 3_600_000, intervalMs: 600_000 });
     });
 
     it('warns once per ignored section, naming its path', function () {
