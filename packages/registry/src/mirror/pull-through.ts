@@ -104,6 +104,32 @@ export class PullThrough {
     }
   }
 
+  /** The upstream's tags (all pages, sorted); the cached ones when the upstream cannot be asked. */
+  async tags(name: string, route: UpstreamRoute): Promise<string[]> {
+    try {
+      const found = new Set<string>();
+      let path: string | undefined = 'tags/list';
+      for (let page = 0; path !== undefined && page < MAX_TAG_PAGES; page++) {
+        const response = await route.client.request({ method: 'GET', remoteName: route.remoteName, path });
+        const body = JSON.parse((await readLimited(response.body, route.client.name)).toString('utf8')) as { tags?: unknown };
+        if (Array.isArray(body.tags)) for (const tag of body.tags) if (typeof tag === 'string') found.add(tag);
+        path = nextTagsPage(response.headers.get('link'), route.remoteName);
+      }
+      this.options.stats.misses += 1;
+      return [...found].sort();
+    } catch (err) {
+      if (err instanceof SyntaxError) throw this.clientError(new UpstreamError('UPSTREAM_FAILED', `${route.client.name} sent a tag list that is not JSON`), route, `tags of ${name}`, () => nameUnknown(name));
+      if (err instanceof UpstreamError && err.code !== 'UPSTREAM_NOT_FOUND') {
+        const cached = await this.options.services.tags.list(name).catch(() => undefined);
+        if (cached !== undefined && cached.length > 0) {
+          this.options.stats.staleServed += 1;
+          return cached;
+        }
+      }
+      throw this.clientError(err, route, `tags of ${name}`, () => nameUnknown(name));
+    }
+  }
+
   /** HEAD of a blob that is not cached: asked upstream, nothing fetched. */
   async blobSize(name: string, digest: Digest, route: UpstreamRoute): Promise<number | undefined> {
     const stored = (await this.options.services.blobs.find(name, digest)) ?? (await this.options.services.blobs.statGlobal(digest));
@@ -222,6 +248,21 @@ export class PullThrough {
       detail: { upstream: route.client.name, reason: err.code },
     });
   }
+}
+
+const MAX_TAG_PAGES = 100;
+
+/** The next page of a paginated tag list (`Link: </v2/<name>/tags/list?last=x&n=y>; rel="next"`) as a path after `/v2/<name>/`. */
+function nextTagsPage(link: string | null, remoteName: string): string | undefined {
+  const target = link === null ? undefined : /<([^>]+)>\s*;\s*rel="?next"?/.exec(link)?.[1];
+  if (target === undefined) return undefined;
+  const url = new URL(target, 'http://upstream');
+  const prefix = `/v2/${remoteName}/`;
+  return url.pathname.startsWith(prefix) ? `${url.pathname.slice(prefix.length)}${url.search}` : undefined;
+}
+
+function nameUnknown(name: string): RegistryError {
+  return new RegistryError('NAME_UNKNOWN', 'repository name not known to registry', { detail: { name } });
 }
 
 function manifestUnknown(reference: string): RegistryError {

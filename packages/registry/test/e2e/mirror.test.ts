@@ -119,6 +119,14 @@ describe('mirror mode with the reference registry as upstream @e2e', function ()
     expect(asked).to.deep.equal([]);
   });
 
+  it("lists the upstream's tags for a mirrored name", async () => {
+    const image = await pushUpstreamImage(upstream, 'team/tagged', 'v1', [1024]);
+    await new RegistryApiClient(upstream.url).pushManifest(image.repository, 'v2', image.manifest);
+    const response = await new RegistryApiClient(mirror.url).get(`/v2/${image.repository}/tags/list`);
+    expect(response.status, response.text).to.equal(200);
+    expect(JSON.parse(response.text)).to.deep.equal({ name: image.repository, tags: ['v1', 'v2'] });
+  });
+
   it('answers 404 MANIFEST_UNKNOWN for a tag the upstream does not have', async () => {
     const response = await new RegistryApiClient(mirror.url).fetchManifest('team/nothing-here', 'v1');
     expect(response.status).to.equal(404);
@@ -151,6 +159,12 @@ describe('mirror mode with the reference registry as upstream @e2e', function ()
       await pullImage(local.url, cached);
       const response = await new RegistryApiClient(local.url).fetchManifest(cached.repository, cached.tag);
       expect(response.header('warning')).to.match(/^110 /);
+    });
+
+    it('lists the cached tags while the upstream is down', async () => {
+      const response = await new RegistryApiClient(local.url).get(`/v2/${cached.repository}/tags/list`);
+      expect(response.status, response.text).to.equal(200);
+      expect(JSON.parse(response.text)).to.deep.equal({ name: cached.repository, tags: ['v1'] });
     });
 
     it('fails only a never-seen name, with 503 UNAVAILABLE naming the upstream', async () => {

@@ -12,7 +12,9 @@ export async function getBase(ctx: RequestContext): Promise<void> {
 
 export async function listTags(ctx: RequestContext): Promise<void> {
   const page = parsePageQuery(ctx.query);
-  const tags = await ctx.services.tags.list(ctx.name);
+  const { mirror } = ctx.services;
+  const route = mirror === undefined ? undefined : await mirror.route(ctx.name, ctx.query.get('ns') ?? undefined);
+  const tags = mirror !== undefined && route !== undefined ? await mirror.tags(ctx.name, route) : await ctx.services.tags.list(ctx.name);
   const { items, next } = paginate(tags, page.n, page.last);
   const headers: Record<string, string> = {};
   if (next !== undefined && page.n !== undefined) headers.Link = nextLink(`${ctx.urls.prefix ?? ''}/v2/${ctx.name}/tags/list`, page.n, next);
