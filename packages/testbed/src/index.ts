@@ -34,3 +34,5 @@ export {
   type RegistryProcessOptions,
 } from './registry-process.js';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
+export { startTokenServer, type TokenServer, type TokenServerOptions, type TokenRequest } from './token-server.js';
+export { startHttpFaultProxy, type FaultMode, type HttpFaultProxy } from './http-fault-proxy.js';

@@ -35,3 +35,5 @@ export const DOCKER_HUB_HOSTS: readonly string[] = ['docker.io', 'registry-1.doc
 export const DOCKER_HUB_NAME = 'docker.io';
 /** Mirror mode: how often cache eviction checks the limits (when `proxy.cache` sets one). */
 export const DEFAULT_PROXY_EVICTION_INTERVAL_MS = 10 * 60_000;
+/** Mirror mode: how long an upstream may take to start answering before it counts as down. */
+export const DEFAULT_PROXY_UPSTREAM_TIMEOUT_MS = 30_000;

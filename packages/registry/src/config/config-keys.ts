@@ -119,6 +119,7 @@ export const CONFIG_KEYS: KeySpec = struct({
     password: scalar,
     ttl: scalar,
     tagrevalidate: scalar,
+    timeout: scalar,
     upstreams: {
       kind: 'list',
       items: struct({ name: scalar, url: scalar, hosts: { kind: 'list', items: scalar }, prefix: scalar, username: scalar, password: scalar }),

@@ -103,6 +103,8 @@ export interface ProxyConfig {
   upstreams: UpstreamConfig[];
   /** How often a cached tag is checked upstream (one HEAD); 0 = on every pull. */
   tagRevalidateMs: number;
+  /** How long an upstream may take to start answering (headers); then it counts as down. */
+  upstreamTimeoutMs: number;
   /** Eviction limits (none: the cache only grows) and how often eviction runs. */
   cache: { maxBytes?: number; maxIdleMs?: number; intervalMs: number };
 }

@@ -11,7 +11,8 @@ export interface TokenCredentials {
 
 interface CachedToken {
   token: string;
-  expiresAt: number;
+  /** When it is fetched again: RENEW_MARGIN_MS before it expires, or half way for a short-lived token. */
+  renewAt: number;
 }
 
 /** The token service's answer: `token` (or OAuth's `access_token`), `expires_in` seconds (60 when absent, per the spec). */
@@ -43,7 +44,7 @@ export class BearerTokens {
     const service = challenge.params['service'];
     const key = `${realm}\n${service ?? ''}\n${scope}`;
     const cached = this.cache.get(key);
-    if (cached !== undefined && cached.expiresAt - RENEW_MARGIN_MS > this.now()) return cached.token;
+    if (cached !== undefined && cached.renewAt > this.now()) return cached.token;
     let pending = this.pending.get(key);
     if (pending === undefined) {
       pending = this.fetchToken(realm, service, scope, key).finally(() => this.pending.delete(key));
@@ -81,11 +82,13 @@ export class BearerTokens {
       const code = response.status === 401 || response.status === 403 ? 'UPSTREAM_AUTH' : 'UPSTREAM_FAILED';
       throw new UpstreamError(code, `token service of ${this.upstreamName} answered ${response.status}`, { status: response.status });
     }
-    const body = (await response.json().catch(() => ({}))) as TokenResponse;
+    const body = ((await response.json().catch(() => undefined)) ?? {}) as TokenResponse;
     const token = body.token ?? body.access_token;
     if (typeof token !== 'string' || token === '') throw new UpstreamError('UPSTREAM_AUTH', `token service of ${this.upstreamName} returned no token`);
     const expiresIn = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : DEFAULT_EXPIRES_IN_S;
-    this.cache.set(key, { token, expiresAt: this.now() + expiresIn * 1000 });
+    // A fixed margin alone would never cache a token that lives 10 s or less: one token request per request.
+    const lifetimeMs = expiresIn * 1000;
+    this.cache.set(key, { token, renewAt: this.now() + lifetimeMs - Math.min(RENEW_MARGIN_MS, lifetimeMs / 2) });
     return token;
   }
 }

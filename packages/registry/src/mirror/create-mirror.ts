@@ -19,14 +19,12 @@ export interface MirrorOptions {
   proxy: ProxyConfig;
   /** Where downloads are spooled while they run; a directory under os.tmpdir() unless told. */
   spoolDir?: string;
-  /** How long an upstream may take to answer (headers); 30 s unless told. */
-  upstreamTimeoutMs?: number;
 }
 
 export function createMirror(options: MirrorOptions, services: RegistryServices, log: Logger): PullThrough | undefined {
   if (options.proxy.upstreams.length === 0) return undefined;
   const mirrorLog = log.child({ component: 'mirror' });
-  const clients = options.proxy.upstreams.map((upstream) => new UpstreamClient(upstream, { timeoutMs: options.upstreamTimeoutMs ?? 30_000, log: mirrorLog }));
+  const clients = options.proxy.upstreams.map((upstream) => new UpstreamClient(upstream, { timeoutMs: options.proxy.upstreamTimeoutMs, log: mirrorLog }));
   const origins = new RepositoryOrigins(services.driver);
   const stats = new MirrorStats();
   const blobs = new MirrorBlobs({

@@ -6,7 +6,7 @@ const proxy = (yaml: string) => parse(withVersion(`proxy:\n${yaml}`)).config.pro
 
 describe('config: proxy (mirror mode)', function () {
   it('is off without an upstream', function () {
-    expect(parse(withVersion('')).config.proxy).to.deep.equal({ upstreams: [], tagRevalidateMs: 60_000, cache: { intervalMs: 600_000 } });
+    expect(parse(withVersion('')).config.proxy).to.deep.equal({ upstreams: [], tagRevalidateMs: 60_000, upstreamTimeoutMs: 30_000, cache: { intervalMs: 600_000 } });
   });
 
   it("reads distribution's remoteurl as an upstream for every name and every ?ns= host", function () {

@@ -1,0 +1,98 @@
+// Mirror mode against a sick upstream (the reference registry behind a proxy that can answer 503 or 429, or
+// hang), and with several upstreams routed by prefix. Cached content keeps flowing; only what was never
+// cached fails, with the status that says why.
+import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import { cleanupTestbed, startHttpFaultProxy, startReferenceRegistry, startRegistryProcess, type HttpFaultProxy, type ReferenceRegistry, type RegistryProcess } from '@private-registry/testbed';
+import { RegistryApiClient } from '../api/api-client.js';
+import { blobDescriptor, contentOf, imageConfig, imageManifest, MediaType, sha256, type ManifestDocument } from '../api/oci-content.js';
+
+async function pushImage(registry: string, repository: string, tag: string): Promise<{ manifest: ManifestDocument; layerDigest: string }> {
+  const client = new RegistryApiClient(registry);
+  const config = imageConfig();
+  const layer = contentOf(randomBytes(64 * 1024));
+  await client.pushBlob(repository, config, MediaType.OciConfig);
+  await client.pushBlob(repository, layer);
+  const manifest = imageManifest({ config: blobDescriptor(config, MediaType.OciConfig), layers: [blobDescriptor(layer)] });
+  await client.pushManifest(repository, tag, manifest);
+  return { manifest, layerDigest: layer.digest };
+}
+
+describe('mirror mode with a failing upstream @e2e', function () {
+  this.timeout(60_000);
+  let upstream: ReferenceRegistry;
+  let fault: HttpFaultProxy;
+  let mirror: RegistryProcess;
+  let cached: { manifest: ManifestDocument; layerDigest: string };
+  let client: RegistryApiClient;
+
+  before(async () => {
+    upstream = await startReferenceRegistry();
+    fault = await startHttpFaultProxy(upstream.url);
+    mirror = await startRegistryProcess({ config: { proxy: { remoteurl: fault.url, tagrevalidate: '0s', timeout: '2s' } } });
+    client = new RegistryApiClient(mirror.url);
+    cached = await pushImage(upstream.url, 'team/cached', 'v1');
+    await pushImage(upstream.url, 'team/never-pulled', 'v1');
+    expect((await client.fetchManifest('team/cached', 'v1')).status).to.equal(200);
+    expect((await client.get(`/v2/team/cached/blobs/${cached.layerDigest}`)).status).to.equal(200);
+  });
+  afterEach(() => fault.setMode({ kind: 'pass' }));
+  after(cleanupTestbed);
+
+  for (const [what, mode, status, code] of [
+    ['503', { kind: 'status', status: 503 }, 503, 'UNAVAILABLE'],
+    ['500', { kind: 'status', status: 500 }, 503, 'UNAVAILABLE'],
+    ['429', { kind: 'status', status: 429 }, 429, 'TOOMANYREQUESTS'],
+    ['no answer within proxy.timeout', { kind: 'hang' }, 503, 'UNAVAILABLE'],
+  ] as const) {
+    it(`upstream ${what}: the cached tag and blob are served, a never-pulled name gets ${status} ${code}`, async () => {
+      fault.setMode(mode);
+
+      const manifest = await client.fetchManifest('team/cached', 'v1');
+      expect(manifest.status, manifest.text).to.equal(200);
+      expect(sha256(manifest.body)).to.equal(cached.manifest.digest);
+      expect(manifest.header('warning')).to.match(/^110 /);
+      const blob = await client.get(`/v2/team/cached/blobs/${cached.layerDigest}`);
+      expect(blob.status).to.equal(200);
+      const fresh = await client.fetchManifest('team/never-pulled', 'v1');
+      expect(fresh.status, fresh.text).to.equal(status);
+      expect(fresh.text).to.include(code);
+    });
+  }
+
+  it('keeps serving other requests while a download hangs', async () => {
+    fault.setMode({ kind: 'hang' });
+    const hanging = client.fetchManifest('team/never-pulled', 'v1');
+    const started = Date.now();
+    const own = await client.get('/v2/');
+    expect(own.status).to.equal(200);
+    expect(Date.now() - started).to.be.below(500);
+    expect((await hanging).status).to.equal(503);
+  });
+});
+
+describe('mirror mode with several upstreams routed by prefix @e2e', function () {
+  this.timeout(60_000);
+  after(cleanupTestbed);
+
+  it('sends names under a prefix to that upstream (prefix taken off) and the rest to the default one', async () => {
+    const hub = await startReferenceRegistry();
+    const quay = await startReferenceRegistry();
+    const fromHub = await pushImage(hub.url, 'library/alpine', 'latest');
+    const fromQuay = await pushImage(quay.url, 'team/tool', 'v1');
+    const mirror: RegistryProcess = await startRegistryProcess({
+      config: { proxy: { upstreams: [{ url: hub.url }, { name: 'quay', url: quay.url, prefix: 'quay.io' }] } },
+    });
+    const client = new RegistryApiClient(mirror.url);
+
+    const alpine = await client.fetchManifest('library/alpine', 'latest');
+    const tool = await client.fetchManifest('quay.io/team/tool', 'v1');
+
+    expect(sha256(alpine.body)).to.equal(fromHub.manifest.digest);
+    expect(sha256(tool.body)).to.equal(fromQuay.manifest.digest);
+    expect((await client.get(`/v2/quay.io/team/tool/blobs/${fromQuay.layerDigest}`)).status).to.equal(200);
+    expect((await quay.accessLog()).some((e) => e.path === `/v2/team/tool/blobs/${fromQuay.layerDigest}`)).to.equal(true);
+    expect((await hub.accessLog()).some((e) => e.path.includes('team/tool'))).to.equal(false);
+    expect((await client.fetchManifest('quay.io/team/none', 'v1')).status).to.equal(404);
+  });
+});
