@@ -7,6 +7,7 @@ import {
   assertSucceeded,
   buildBusyboxImage,
   cleanupTestbed,
+  freePort,
   skopeo,
   startReferenceRegistry,
   startRegistryProcess,
@@ -66,9 +67,15 @@ describe('mirror mode with the reference registry as upstream @e2e', function ()
   let upstream: ReferenceRegistry;
   let mirror: RegistryProcess;
 
+  let debugUrl: string;
+  const mirrorVars = async (): Promise<Record<string, number>> =>
+    ((await (await fetch(`${debugUrl}/debug/vars`)).json()) as { mirror: Record<string, number> }).mirror;
+
   before(async () => {
     upstream = await startReferenceRegistry();
-    mirror = await startRegistryProcess({ config: { proxy: { remoteurl: upstream.url } } });
+    const debugPort = await freePort();
+    debugUrl = `http://127.0.0.1:${debugPort}`;
+    mirror = await startRegistryProcess({ config: { proxy: { remoteurl: upstream.url }, http: { debug: { addr: `127.0.0.1:${debugPort}` } } } });
   });
   after(cleanupTestbed);
 
@@ -85,6 +92,7 @@ describe('mirror mode with the reference registry as upstream @e2e', function ()
   it('50 concurrent cold pulls of a multi-layer image make exactly one upstream GET per blob and per manifest', async () => {
     const image = await pushUpstreamImage(upstream, 'team/multi', 'v1', [3 << 20, 2 << 20, 1 << 20, 512 << 10, 64 << 10]);
     const before = await upstream.accessLog();
+    const varsBefore = await mirrorVars();
 
     await Promise.all(Array.from({ length: 50 }, () => pullImage(mirror.url, image)));
 
@@ -92,6 +100,15 @@ describe('mirror mode with the reference registry as upstream @e2e', function ()
     for (const blob of image.blobs) expect(gets.get(`/v2/${image.repository}/blobs/${blob.digest}`), `GETs of ${blob.digest}`).to.equal(1);
     const manifestGets = [...gets.entries()].filter(([path]) => path.includes('/manifests/'));
     expect(manifestGets, JSON.stringify(manifestGets)).to.deep.equal([[`/v2/${image.repository}/manifests/${image.manifest.digest}`, 1]]);
+    // The counters operators read on the debug port say the same: one miss per blob and one for the manifest,
+    // the image's bytes fetched once, the other requests joined a download or hit the cache.
+    const varsAfter = await mirrorVars();
+    const delta = (key: string): number => (varsAfter[key] ?? 0) - (varsBefore[key] ?? 0);
+    const imageBytes = image.blobs.reduce((sum, b) => sum + b.size, 0) + image.manifest.size;
+    expect(delta('misses')).to.equal(image.blobs.length + 1);
+    expect(delta('upstreamBytes')).to.equal(imageBytes);
+    expect(delta('coalesced')).to.be.greaterThan(0);
+    expect(delta('coalesced') + delta('hits')).to.equal(50 * (image.blobs.length + 1) - delta('misses'));
   });
 
   it('serves a tag from the cache within the revalidation interval without asking upstream', async () => {
