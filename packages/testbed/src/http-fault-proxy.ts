@@ -4,7 +4,14 @@
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import { registerCleanup } from './cleanup-registry.js';
 
-export type FaultMode = { kind: 'pass' } | { kind: 'status'; status: number } | { kind: 'hang' };
+export type FaultMode =
+  | { kind: 'pass' }
+  | { kind: 'status'; status: number }
+  | { kind: 'hang' }
+  /** Forward, but send response bodies at this rate (64 KiB steps). */
+  | { kind: 'throttle'; bytesPerSecond: number }
+  /** Forward, but flip one byte in the middle of every response body of at least 1 KiB. */
+  | { kind: 'corrupt' };
 
 export interface HttpFaultProxy {
   /** `http://127.0.0.1:PORT` */
@@ -39,7 +46,10 @@ export async function startHttpFaultProxy(target: string): Promise<HttpFaultProx
       { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
+        const current = mode;
+        if (current.kind === 'throttle') void throttle(answer, res, current.bytesPerSecond);
+        else if (current.kind === 'corrupt') void corrupt(answer, res);
+        else answer.pipe(res);
       },
     );
     forward.on('error', () => res.destroy());
@@ -67,4 +77,29 @@ export async function startHttpFaultProxy(target: string): Promise<HttpFaultProx
     requests,
     close,
   };
+}
+
+async function throttle(body: IncomingMessage, res: ServerResponse, bytesPerSecond: number): Promise<void> {
+  const step = 64 * 1024;
+  try {
+    for await (const chunk of body) {
+      const buffer = chunk as Buffer;
+      for (let offset = 0; offset < buffer.length; offset += step) {
+        const part = buffer.subarray(offset, offset + step);
+        if (!res.write(part)) await new Promise((resolve) => res.once('drain', resolve));
+        await new Promise((resolve) => setTimeout(resolve, (part.length / bytesPerSecond) * 1000));
+      }
+    }
+    res.end();
+  } catch {
+    res.destroy();
+  }
+}
+
+async function corrupt(body: IncomingMessage, res: ServerResponse): Promise<void> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk as Buffer);
+  const whole = Buffer.concat(chunks);
+  if (whole.length >= 1024) whole[whole.length >> 1] = (whole[whole.length >> 1] ?? 0) ^ 0xff;
+  res.end(whole);
 }

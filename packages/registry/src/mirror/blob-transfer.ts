@@ -66,7 +66,10 @@ export class BlobTransfer extends EventEmitter {
             this.destroy(transfer.failure);
             return;
           }
-          const limit = end === undefined ? transfer.written : Math.min(end, transfer.written);
+          // The last byte waits for the digest check: a client never receives a whole body that does not
+          // match its digest, only a cut connection.
+          const available = transfer.state === 'complete' ? transfer.written : Math.max(0, transfer.written - 1);
+          const limit = end === undefined ? available : Math.min(end, available);
           if (position < limit) {
             const buffer = Buffer.allocUnsafe(Math.min(READ_CHUNK, limit - position));
             // Synchronous pread of bytes that are already in the page cache: cheaper than a thread-pool trip.
@@ -75,7 +78,7 @@ export class BlobTransfer extends EventEmitter {
             this.push(got === buffer.length ? buffer : buffer.subarray(0, got));
             return;
           }
-          if (transfer.state === 'complete' || (end !== undefined && position >= end)) {
+          if ((transfer.state === 'complete' && position >= transfer.written) || (end !== undefined && position >= end)) {
             this.push(null);
             return;
           }

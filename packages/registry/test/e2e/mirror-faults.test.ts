@@ -60,6 +60,50 @@ describe('mirror mode with a failing upstream @e2e', function () {
     });
   }
 
+  it('serves a second client from the download under way, as the bytes arrive, not after the end', async () => {
+    const big = contentOf(randomBytes(2 * 1024 * 1024));
+    await new RegistryApiClient(upstream.url).pushBlob('team/slow', big);
+    fault.setMode({ kind: 'throttle', bytesPerSecond: 1024 * 1024 });
+    const url = `${mirror.url}/v2/team/slow/blobs/${big.digest}`;
+
+    const first = fetch(url).then((r) => r.arrayBuffer());
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const started = Date.now();
+    const second = await fetch(url);
+    const reader = second.body!.getReader();
+    const firstChunk = await reader.read();
+    const firstByteMs = Date.now() - started;
+    const rest: Uint8Array[] = [firstChunk.value!];
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) rest.push(chunk.value);
+    const totalMs = Date.now() - started;
+
+    expect(sha256(Buffer.from(await first))).to.equal(big.digest);
+    expect(sha256(Buffer.concat(rest))).to.equal(big.digest);
+    // The download takes about 2 s; the second client's first bytes come long before it ends.
+    expect(firstByteMs).to.be.below(totalMs / 2);
+    expect(fault.requests.filter((r) => r.path === `/v2/team/slow/blobs/${big.digest}` && r.method === 'GET')).to.have.length(1);
+  });
+
+  it('caches nothing when the upstream sends bytes that do not match the digest', async () => {
+    const blob = contentOf(randomBytes(256 * 1024));
+    await new RegistryApiClient(upstream.url).pushBlob('team/corrupt', blob);
+    fault.setMode({ kind: 'corrupt' });
+
+    const broken = await fetch(`${mirror.url}/v2/team/corrupt/blobs/${blob.digest}`)
+      .then(async (r) => sha256(Buffer.from(await r.arrayBuffer())))
+      .catch(() => 'connection cut');
+    // The last byte is held back until the digest is checked: the client gets a cut connection, never a
+    // whole body with the wrong content.
+    expect(broken).to.equal('connection cut');
+
+    fault.setMode({ kind: 'pass' });
+    const good = await client.get(`/v2/team/corrupt/blobs/${blob.digest}`);
+    expect(good.status).to.equal(200);
+    expect(sha256(good.body)).to.equal(blob.digest);
+    // The bad copy never became visible: the good one was fetched again.
+    expect(fault.requests.filter((r) => r.path === `/v2/team/corrupt/blobs/${blob.digest}` && r.method === 'GET')).to.have.length(2);
+  });
+
   it('keeps serving other requests while a download hangs', async () => {
     fault.setMode({ kind: 'hang' });
     const hanging = client.fetchManifest('team/never-pulled', 'v1');
