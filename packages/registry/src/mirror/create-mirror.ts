@@ -35,6 +35,7 @@ export function createMirror(options: MirrorOptions, services: RegistryServices,
     stats,
     log: mirrorLog,
   });
+  blobs.sweepStaleSpools().catch((err: Error) => mirrorLog.warn({ err: err.message }, 'could not sweep the mirror spool directory'));
   const ledger = new PullLedger(services.driver);
   const { cache } = options.proxy;
   mirrorLog.info(

@@ -4,7 +4,7 @@
 // and linked into every repository that asked. Then the transfer is forgotten and the blob is served from storage.
 
 import { createReadStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@private-registry/core';
@@ -36,6 +36,25 @@ export class MirrorBlobs {
   private readonly running = new Map<string, Running>();
 
   constructor(private readonly options: MirrorBlobsOptions) {}
+
+  /**
+   * Removes spool files a crashed process left behind. Only old ones: replicas sharing a filesystem root share
+   * the spool directory, and another one's download under way is never older than this.
+   */
+  async sweepStaleSpools(olderThanMs = 6 * 3_600_000): Promise<number> {
+    let removed = 0;
+    const entries = await readdir(this.options.spoolDir).catch(() => [] as string[]);
+    for (const entry of entries) {
+      const path = join(this.options.spoolDir, entry);
+      const info = await stat(path).catch(() => undefined);
+      if (info !== undefined && Date.now() - info.mtimeMs > olderThanMs) {
+        await rm(path, { force: true });
+        removed += 1;
+      }
+    }
+    if (removed > 0) this.options.log.info({ removed, dir: this.options.spoolDir }, 'removed stale mirror spool files');
+    return removed;
+  }
 
   /** How many downloads are under way (for /debug/vars and tests). */
   get inFlight(): number {

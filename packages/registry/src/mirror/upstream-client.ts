@@ -54,13 +54,16 @@ export class UpstreamClient {
   /** Sends the request, authenticating as the upstream asks. 2xx and 3xx resolve; the rest throw UpstreamError. */
   async request(request: UpstreamRequest): Promise<UpstreamResponse> {
     const scope = `repository:${request.remoteName}:pull`;
+    const sentBearer = this.auth.kind === 'bearer' ? this.auth.challenge : undefined;
     let response = await this.send(request, await this.authorization(scope));
     if (response.status === 401) {
       const challenge = parseChallenge(response.headers.get('www-authenticate'));
       await discard(response);
+      // The token just sent was refused (revoked, signing key rotated): answer with a fresh one, not it again.
+      if (sentBearer !== undefined) this.tokens.invalidate(sentBearer, scope);
       const retryWith = await this.answerChallenge(challenge, scope);
       if (retryWith !== undefined) response = await this.send(request, retryWith);
-      if (response.status === 401 && challenge?.scheme === 'bearer') {
+      if (response.status === 401 && challenge?.scheme === 'bearer' && sentBearer === undefined) {
         // A cached token the upstream no longer takes: one fresh token, once.
         await discard(response);
         this.tokens.invalidate(challenge, scope);
