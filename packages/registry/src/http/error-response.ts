@@ -24,6 +24,9 @@ export function sendError(req: IncomingMessage, res: ServerResponse, err: unknow
   const error = toRegistryError(err);
   if (isClientAbort(err)) {
     log.debug({ err }, 'client went away');
+  } else if (err instanceof RegistryError && error.code === 'UNAVAILABLE') {
+    // An outage we described ourselves (upstream or storage down): the cause is logged where it was seen.
+    log.warn({ code: error.code, message: error.message, method: req.method, url: req.url }, 'service unavailable');
   } else if (error.status >= 500) {
     log.error({ err, method: req.method, url: req.url }, 'request failed');
   } else {
