@@ -130,17 +130,20 @@ export class PullThrough {
     }
   }
 
-  /** HEAD of a blob that is not cached: asked upstream, nothing fetched. */
-  async blobSize(name: string, digest: Digest, route: UpstreamRoute): Promise<number | undefined> {
-    const stored = (await this.options.services.blobs.find(name, digest)) ?? (await this.options.services.blobs.statGlobal(digest));
-    if (stored !== null) return stored.size;
-    try {
-      const response = await route.client.request({ method: 'HEAD', remoteName: route.remoteName, path: `blobs/${digest.value}` });
-      const length = Number(response.headers.get('content-length') ?? Number.NaN);
-      return Number.isSafeInteger(length) ? length : undefined;
-    } catch (err) {
-      throw this.clientError(err, route, `blob ${digest.value}`, () => new RegistryError('BLOB_UNKNOWN', 'blob unknown to registry', { detail: { digest: digest.value } }));
-    }
+  /**
+   * HEAD of a blob: answered from storage only (linked here, or stored for another repository and linked here
+   * now), never asked upstream. Pull clients GET blobs; a HEAD comes from a pusher checking what to upload, and
+   * asking upstream would leak a private name there and fail the push while the upstream is down.
+   */
+  async blobSize(name: string, digest: Digest, route: UpstreamRoute): Promise<number> {
+    const { blobs } = this.options.services;
+    const linked = await blobs.find(name, digest);
+    if (linked !== null) return linked.size;
+    const stored = await blobs.statGlobal(digest);
+    if (stored === null) throw new RegistryError('BLOB_UNKNOWN', 'blob unknown to registry', { detail: { digest: digest.value } });
+    await this.options.origins.markMirrored(name, route.client.name);
+    await blobs.link(name, digest);
+    return stored.size;
   }
 
   private async manifestByDigest(name: string, digest: Digest, route: UpstreamRoute): Promise<MirroredManifest> {

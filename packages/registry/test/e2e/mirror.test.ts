@@ -191,6 +191,15 @@ describe('mirror mode with the reference registry as upstream @e2e', function ()
       expect(response.text).to.match(/upstream 127\.0\.0\.1:\d+ is unavailable/);
     });
 
+    it('takes a skopeo push of a new name while the upstream is down (blob HEADs never go upstream)', async () => {
+      const work = (await tempDir('mirror-push-offline')).path;
+      const image = await buildBusyboxImage(`${work}/img`, { extraFileContent: 'pushed while offline' });
+      const offline = await startRegistryProcess({ config: { proxy: { remoteurl: 'http://127.0.0.1:1' } } });
+      assertSucceeded(await skopeo(['copy', '--dest-tls-verify=false', image.ref, `docker://${offline.host}/team/new:1`]));
+      const inspected = assertSucceeded(await skopeo(['inspect', '--tls-verify=false', `docker://${offline.host}/team/new:1`]));
+      expect((JSON.parse(inspected.stdout) as { Digest: string }).Digest).to.equal(image.manifestDigest);
+    });
+
     it('starts while the upstream is down and serves its local repositories and cache', async () => {
       await local.stop();
       const restarted = await startRegistryProcess({ rootDirectory: local.rootDirectory, config: { proxy: { remoteurl: 'http://127.0.0.1:1' } } });

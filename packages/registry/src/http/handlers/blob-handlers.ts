@@ -22,7 +22,7 @@ export async function getBlob(ctx: RequestContext): Promise<void> {
   if (mirror !== undefined && route !== undefined) {
     if (ctx.req.method === 'HEAD') {
       const size = await mirror.blobSize(ctx.name, digest, route);
-      ctx.res.writeHead(200, size === undefined ? common : { ...common, 'Content-Length': size });
+      ctx.res.writeHead(200, { ...common, 'Content-Length': size });
       ctx.res.end();
       return;
     }
