@@ -5,17 +5,13 @@ import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { cleanupTestbed, startHttpFaultProxy, startReferenceRegistry, startRegistryProcess, type HttpFaultProxy, type ReferenceRegistry, type RegistryProcess } from '@private-registry/testbed';
 import { RegistryApiClient } from '../api/api-client.js';
-import { blobDescriptor, contentOf, imageConfig, imageManifest, MediaType, sha256, type ManifestDocument } from '../api/oci-content.js';
+import { contentOf, sha256 } from '../api/oci-content.js';
+import { pushImage, type UpstreamImage } from './mirror-images.js';
 
-async function pushImage(registry: string, repository: string, tag: string): Promise<{ manifest: ManifestDocument; layerDigest: string }> {
-  const client = new RegistryApiClient(registry);
-  const config = imageConfig();
-  const layer = contentOf(randomBytes(64 * 1024));
-  await client.pushBlob(repository, config, MediaType.OciConfig);
-  await client.pushBlob(repository, layer);
-  const manifest = imageManifest({ config: blobDescriptor(config, MediaType.OciConfig), layers: [blobDescriptor(layer)] });
-  await client.pushManifest(repository, tag, manifest);
-  return { manifest, layerDigest: layer.digest };
+/** An image with one 64 KiB layer; `layerDigest` is that layer's. */
+async function pushSmallImage(registry: string, repository: string, tag: string): Promise<UpstreamImage & { layerDigest: string }> {
+  const image = await pushImage(registry, repository, tag, [64 * 1024]);
+  return { ...image, layerDigest: image.blobs[1]!.digest };
 }
 
 describe('mirror mode with a failing upstream @e2e', function () {
@@ -23,7 +19,7 @@ describe('mirror mode with a failing upstream @e2e', function () {
   let upstream: ReferenceRegistry;
   let fault: HttpFaultProxy;
   let mirror: RegistryProcess;
-  let cached: { manifest: ManifestDocument; layerDigest: string };
+  let cached: UpstreamImage & { layerDigest: string };
   let client: RegistryApiClient;
 
   before(async () => {
@@ -31,8 +27,8 @@ describe('mirror mode with a failing upstream @e2e', function () {
     fault = await startHttpFaultProxy(upstream.url);
     mirror = await startRegistryProcess({ config: { proxy: { remoteurl: fault.url, tagrevalidate: '0s', timeout: '2s' } } });
     client = new RegistryApiClient(mirror.url);
-    cached = await pushImage(upstream.url, 'team/cached', 'v1');
-    await pushImage(upstream.url, 'team/never-pulled', 'v1');
+    cached = await pushSmallImage(upstream.url, 'team/cached', 'v1');
+    await pushSmallImage(upstream.url, 'team/never-pulled', 'v1');
     expect((await client.fetchManifest('team/cached', 'v1')).status).to.equal(200);
     expect((await client.get(`/v2/team/cached/blobs/${cached.layerDigest}`)).status).to.equal(200);
   });
@@ -122,8 +118,8 @@ describe('mirror mode with several upstreams routed by prefix @e2e', function ()
   it('sends names under a prefix to that upstream (prefix taken off) and the rest to the default one', async () => {
     const hub = await startReferenceRegistry();
     const quay = await startReferenceRegistry();
-    const fromHub = await pushImage(hub.url, 'library/alpine', 'latest');
-    const fromQuay = await pushImage(quay.url, 'team/tool', 'v1');
+    const fromHub = await pushSmallImage(hub.url, 'library/alpine', 'latest');
+    const fromQuay = await pushSmallImage(quay.url, 'team/tool', 'v1');
     const mirror: RegistryProcess = await startRegistryProcess({
       config: { proxy: { upstreams: [{ url: hub.url }, { name: 'quay', url: quay.url, prefix: 'quay.io' }] } },
     });

@@ -22,27 +22,8 @@ import {
   type TokenServer,
 } from '@private-registry/testbed';
 import { RegistryApiClient } from '../api/api-client.js';
-import { blobDescriptor, contentOf, imageConfig, imageManifest, MediaType, sha256, type Content, type ManifestDocument } from '../api/oci-content.js';
-
-interface UpstreamImage {
-  repository: string;
-  tag: string;
-  blobs: Content[];
-  manifest: ManifestDocument;
-}
-
-/** Pushes an image (config and layers of random bytes) through the API of a registry without auth. */
-async function pushImage(registryUrl: string, repository: string, tag: string, layerSizes: number[]): Promise<UpstreamImage> {
-  const client = new RegistryApiClient(registryUrl);
-  const config = imageConfig();
-  const layers = layerSizes.map((size) => contentOf(randomBytes(size)));
-  await client.pushBlob(repository, config, MediaType.OciConfig);
-  for (const layer of layers) await client.pushBlob(repository, layer);
-  const manifest = imageManifest({ config: blobDescriptor(config, MediaType.OciConfig), layers: layers.map((l) => blobDescriptor(l)) });
-  const response = await client.pushManifest(repository, tag, manifest);
-  expect(response.status, response.text).to.equal(201);
-  return { repository, tag, blobs: [config, ...layers], manifest };
-}
+import { MediaType } from '../api/oci-content.js';
+import { pullImage, pushImage, type UpstreamImage } from './mirror-images.js';
 
 /**
  * A reference registry with auth whose content was pushed before auth was on: a first reference registry
@@ -65,21 +46,6 @@ async function authenticatedUpstream(
 /** Our registry mirroring `upstream` (distribution's `proxy.remoteurl`, or `proxy` as given), logging at debug. */
 function startMirror(upstream: ReferenceRegistry, credentials: { username: string; password: string } | undefined, proxy?: JsonObject): Promise<RegistryProcess> {
   return startRegistryProcess({ config: { log: { level: 'debug' }, proxy: proxy ?? { remoteurl: upstream.url, tagrevalidate: '0s', ...credentials } } });
-}
-
-/** What a client does to pull: the manifest by tag, then every blob; every digest checked. */
-async function pullImage(registryUrl: string, image: UpstreamImage): Promise<void> {
-  const client = new RegistryApiClient(registryUrl);
-  const manifest = await client.fetchManifest(image.repository, image.tag);
-  expect(manifest.status, manifest.text).to.equal(200);
-  expect(sha256(manifest.body)).to.equal(image.manifest.digest);
-  await Promise.all(
-    image.blobs.map(async (blob) => {
-      const response = await client.get(`/v2/${image.repository}/blobs/${blob.digest}`);
-      expect(response.status, response.text).to.equal(200);
-      expect(sha256(response.body)).to.equal(blob.digest);
-    }),
-  );
 }
 
 interface OciErrorBody {

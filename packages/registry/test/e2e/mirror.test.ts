@@ -2,7 +2,6 @@
 // as a separate process with `proxy.remoteurl` pointing at it. What a client sees, and what the upstream's
 // access log says we asked it.
 import { expect } from 'chai';
-import { randomBytes } from 'node:crypto';
 import {
   assertSucceeded,
   buildBusyboxImage,
@@ -17,40 +16,12 @@ import {
   type RegistryProcess,
 } from '@private-registry/testbed';
 import { RegistryApiClient } from '../api/api-client.js';
-import { blobDescriptor, contentOf, imageConfig, imageManifest, MediaType, sha256, type Content, type ManifestDocument } from '../api/oci-content.js';
-
-interface UpstreamImage {
-  repository: string;
-  tag: string;
-  blobs: Content[];
-  manifest: ManifestDocument;
-}
+import { MediaType, sha256 } from '../api/oci-content.js';
+import { pullImage, pushImage, type UpstreamImage } from './mirror-images.js';
 
 /** A multi-layer image pushed into the upstream through the API (layers of random bytes). */
-async function pushUpstreamImage(upstream: ReferenceRegistry, repository: string, tag: string, layerSizes: number[]): Promise<UpstreamImage> {
-  const client = new RegistryApiClient(upstream.url);
-  const config = imageConfig();
-  const layers = layerSizes.map((size) => contentOf(randomBytes(size)));
-  await client.pushBlob(repository, config, MediaType.OciConfig);
-  for (const layer of layers) await client.pushBlob(repository, layer);
-  const manifest = imageManifest({ config: blobDescriptor(config, MediaType.OciConfig), layers: layers.map((l) => blobDescriptor(l)) });
-  await client.pushManifest(repository, tag, manifest);
-  return { repository, tag, blobs: [config, ...layers], manifest };
-}
-
-/** What a client does to pull an image: the manifest by tag, then every blob; checks every digest. */
-async function pullImage(registry: string, image: UpstreamImage): Promise<void> {
-  const client = new RegistryApiClient(registry);
-  const manifest = await client.fetchManifest(image.repository, image.tag);
-  expect(manifest.status, manifest.text).to.equal(200);
-  expect(sha256(manifest.body)).to.equal(image.manifest.digest);
-  await Promise.all(
-    image.blobs.map(async (blob) => {
-      const response = await client.get(`/v2/${image.repository}/blobs/${blob.digest}`);
-      expect(response.status, response.text).to.equal(200);
-      expect(sha256(response.body)).to.equal(blob.digest);
-    }),
-  );
+function pushUpstreamImage(upstream: ReferenceRegistry, repository: string, tag: string, layerSizes: number[]): Promise<UpstreamImage> {
+  return pushImage(upstream.url, repository, tag, layerSizes);
 }
 
 function upstreamGets(log: AccessLogEntry[], repository: string): Map<string, number> {
