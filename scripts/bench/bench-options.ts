@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MiB } from './statistics.js';
 
-export const MEASURE_GROUPS = ['push', 'pull', 'requests', 'rss', 'limits'] as const;
+export const MEASURE_GROUPS = ['push', 'pull', 'requests', 'rss', 'limits', 'mirror'] as const;
 export type MeasureGroup = (typeof MEASURE_GROUPS)[number];
 
 export interface BenchOptions {
@@ -22,6 +22,10 @@ export interface BenchOptions {
   loadWarmupSeconds: number;
   loadThreads: number;
   loadConnections: number;
+  /** Mirror group: the image's total size (config + equal layers), its layer count, and how many cold pulls run at once. */
+  mirrorImageBytes: number;
+  mirrorLayers: number;
+  mirrorClients: number;
   /** 'cli' runs our registry; 'reference' runs a second reference registry in its place (an A/A check). */
   ours: 'cli' | 'reference';
   jsonPath: string | undefined;
@@ -33,7 +37,7 @@ export interface BenchOptions {
 }
 
 const USAGE = `usage: node --import tsx scripts/bench/run.ts [options]
-  --quick               64 MiB blobs (256 MiB for the large-push RSS), 3 s load runs
+  --quick               64 MiB blobs (256 MiB for the large-push RSS), 3 s load runs, 32 MiB mirror image
   --only LIST           comma list of: ${MEASURE_GROUPS.join(', ')} (default: all)
   --runs N              measured runs per figure, median reported (default 3)
   --ours-reference      run a second reference registry as "ours" (A/A check of the bench's noise)
@@ -88,6 +92,9 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     loadWarmupSeconds: quick ? 1 : 3,
     loadThreads: 2,
     loadConnections: 32,
+    mirrorImageBytes: (quick ? 32 : 128) * MiB,
+    mirrorLayers: 4,
+    mirrorClients: 50,
     ours: values['ours-reference'] ? 'reference' : 'cli',
     jsonPath: values.json,
     quietWaitSeconds,

@@ -5,7 +5,7 @@ import { median } from './statistics.js';
 import type { RegistryClient } from './registry-client.js';
 import type { RegistryKind, RegistryProcess } from './registry-process.js';
 
-export type Unit = 'MB/s' | 'req/s' | 'MB';
+export type Unit = 'MB/s' | 'req/s' | 'MB' | 's';
 
 export type Target = { kind: 'ratio-at-least'; ratio: number; label: string } | { kind: 'ours-below'; value: number; label: string };
 
@@ -61,16 +61,21 @@ export function setQuietWait(ms: number): void {
   quietWaitMs = ms;
 }
 
-/** Measures one figure on both sides: a warm-up each, then `runs` runs alternating which side goes first. */
+/**
+ * Measures one figure on both sides: a warm-up each, then `runs` runs alternating which side goes first.
+ * `alsoBench`: pids of long-lived processes outside the sides that work for the bench (a mirror's upstream),
+ * so their CPU is not counted as other work. Children started and stopped inside `once` need nothing.
+ */
 export async function measurePair(
   sides: readonly Side[],
   runs: number,
   once: (side: Side, run: RunLabel) => Promise<number>,
   summarize: (values: number[]) => number = median,
+  alsoBench: readonly number[] = [],
 ): Promise<Record<RegistryKind, Sample | undefined>> {
   const collected = new Map<RegistryKind, { runs: number[]; otherCpu: number[]; warmup?: number; error?: string }>();
   for (const side of sides) collected.set(side.kind, { runs: [], otherCpu: [] });
-  const pids = sides.map((side) => side.registry.pid);
+  const pids = [...sides.map((side) => side.registry.pid), ...alsoBench];
   const attempt = async (side: Side, run: RunLabel): Promise<void> => {
     const entry = collected.get(side.kind)!;
     if (entry.error !== undefined) return;

@@ -36,14 +36,22 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** distribution's config format; ours reads the same keys. Access log off, errors only. */
-function configYaml(port: number, dataDir: string): string {
+/** Extra config for the mirror measures: a pull-through upstream, and the access log (on an upstream, to count what it served). */
+export interface RegistryConfigOptions {
+  /** `proxy.remoteurl`: run as a pull-through cache of this registry. */
+  proxyRemoteUrl?: string;
+  /** Write the access log (combined log format, on stdout: into server.log). */
+  accessLog?: boolean;
+}
+
+/** distribution's config format; ours reads the same keys. Access log off (unless asked), errors only. */
+function configYaml(port: number, dataDir: string, options: RegistryConfigOptions = {}): string {
   return [
     'version: 0.1',
     'log:',
     '  level: error',
     '  accesslog:',
-    '    disabled: true',
+    `    disabled: ${options.accessLog === true ? 'false' : 'true'}`,
     'storage:',
     '  filesystem:',
     `    rootdirectory: ${JSON.stringify(dataDir)}`,
@@ -51,6 +59,7 @@ function configYaml(port: number, dataDir: string): string {
     '    enabled: true',
     'http:',
     `  addr: 127.0.0.1:${port}`,
+    ...(options.proxyRemoteUrl === undefined ? [] : ['proxy:', `  remoteurl: ${JSON.stringify(options.proxyRemoteUrl)}`]),
     '',
   ].join('\n');
 }
@@ -71,13 +80,19 @@ export class RegistryProcess {
   }
 
   /** nodeArgs go before our CLI (e.g. --cpu-prof); they do not apply to docker-registry. */
-  static async start(kind: RegistryKind, implementation: RegistryImplementation, dir: string, nodeArgs: readonly string[] = []): Promise<RegistryProcess> {
+  static async start(
+    kind: RegistryKind,
+    implementation: RegistryImplementation,
+    dir: string,
+    nodeArgs: readonly string[] = [],
+    config: RegistryConfigOptions = {},
+  ): Promise<RegistryProcess> {
     await mkdir(dir, { recursive: true });
     const port = await freePort();
     const dataDir = join(dir, 'data');
     const configPath = join(dir, 'config.yml');
     const logPath = join(dir, 'server.log');
-    await writeFile(configPath, configYaml(port, dataDir));
+    await writeFile(configPath, configYaml(port, dataDir, config));
     const [command, args] =
       implementation === 'docker-registry'
         ? ['docker-registry', ['serve', configPath]]

@@ -15,7 +15,7 @@ export interface BenchResults {
 
 function format(value: number, unit: Unit): string {
   if (Number.isNaN(value)) return 'n/a';
-  return unit === 'req/s' ? String(Math.round(value)) : value.toFixed(1);
+  return unit === 'req/s' ? String(Math.round(value)) : unit === 's' ? value.toFixed(2) : value.toFixed(1);
 }
 
 function cell(sample: Sample | undefined, unit: Unit): string {

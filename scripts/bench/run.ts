@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { parseBenchOptions, type BenchOptions } from './bench-options.js';
 import { progress, setQuietWait, type Figure, type Limit, type Side } from './figures.js';
 import { measureLimits } from './limit-measures.js';
+import { measureMirror } from './mirror-measures.js';
 import { measurePulls } from './pull-measures.js';
 import { measurePushes } from './push-measures.js';
 import { RegistryClient } from './registry-client.js';
@@ -111,6 +112,20 @@ async function main(): Promise<void> {
       figures.push(...(await measureLargePushRss(settings)));
       settle();
     }
+    if (options.only.has('mirror')) {
+      const settings = {
+        file: blobFile,
+        fileBytes: options.blobBytes,
+        imageBytes: options.mirrorImageBytes,
+        layers: options.mirrorLayers,
+        clients: options.mirrorClients,
+        runs: options.runs,
+        implementations,
+        dir: temp,
+      };
+      figures.push(...(await measureMirror(settings)));
+      settle();
+    }
   } finally {
     for (const side of sides) await side.registry.stop();
     if (!options.keepTemp) await rm(temp, { recursive: true, force: true });
@@ -129,6 +144,9 @@ async function main(): Promise<void> {
       largeBlobMiB: options.largeBlobBytes / MiB,
       chunkMiB: options.chunkBytes / MiB,
       pullClients: options.pullClients,
+      mirrorImageMiB: options.mirrorImageBytes / MiB,
+      mirrorLayers: options.mirrorLayers,
+      mirrorClients: options.mirrorClients,
       runs: options.runs,
       loadSeconds: options.loadSeconds,
       loadThreads: options.loadThreads,
