@@ -13,6 +13,8 @@ import type { Digest } from '../oci/digest.js';
 import { UpstreamError } from './upstream-error.js';
 
 const READ_CHUNK = 256 * 1024;
+/** Bytes received but not yet in the spool before the upstream body is paused. */
+const SPOOL_HIGH_WATER = 8 * 1024 * 1024;
 
 export class BlobTransfer extends EventEmitter {
   /** Bytes in the spool so far. */
@@ -105,22 +107,13 @@ export class BlobTransfer extends EventEmitter {
   }
 
   private async download(body: Readable, file: FileHandle): Promise<void> {
-    const hash = createHash(this.digest.algorithm);
     try {
-      for await (const chunk of body) {
-        const buffer = chunk as Buffer;
-        hash.update(buffer);
-        await file.write(buffer, 0, buffer.length, this.written);
-        this.written += buffer.length;
-        this.onBytes(buffer.length);
-        this.emit('progress');
-      }
+      await this.receive(body, file);
       if (this.size !== undefined && this.written !== this.size) {
         throw new UpstreamError('UPSTREAM_FAILED', `upstream sent ${this.written} of ${this.size} bytes of ${this.digest.value}`);
       }
-      const actual = hash.digest('hex');
-      if (actual !== this.digest.hex) {
-        throw new UpstreamError('UPSTREAM_DIGEST_MISMATCH', `upstream content for ${this.digest.value} hashes to ${this.digest.algorithm}:${actual}`);
+      if (this.actualHex !== this.digest.hex) {
+        throw new UpstreamError('UPSTREAM_DIGEST_MISMATCH', `upstream content for ${this.digest.value} hashes to ${this.digest.algorithm}:${this.actualHex}`);
       }
       this.state = 'complete';
     } catch (err) {
@@ -132,5 +125,72 @@ export class BlobTransfer extends EventEmitter {
       await file.close();
       this.emit('progress');
     }
+  }
+
+  private actualHex = '';
+
+  /**
+   * Hashes the body as it arrives and writes it to the spool in batches: whatever arrived while one write was
+   * running goes in the next writev, so a fast upstream costs few thread-pool trips. The body is paused while
+   * more than SPOOL_HIGH_WATER bytes wait for the disk.
+   */
+  private receive(body: Readable, file: FileHandle): Promise<void> {
+    const hash = createHash(this.digest.algorithm);
+    return new Promise<void>((resolve, reject) => {
+      const queue: Buffer[] = [];
+      let queued = 0;
+      let writing = false;
+      let ended = false;
+      let settled = false;
+      const fail = (err: Error): void => {
+        if (settled) return;
+        settled = true;
+        reject(err);
+      };
+      const done = (): void => {
+        if (settled) return;
+        settled = true;
+        this.actualHex = hash.digest('hex');
+        resolve();
+      };
+      const flush = async (): Promise<void> => {
+        if (writing) return;
+        writing = true;
+        try {
+          while (queue.length > 0 && !settled) {
+            const batch = queue.splice(0, queue.length);
+            let bytes = 0;
+            for (const chunk of batch) bytes += chunk.length;
+            queued -= bytes;
+            await file.writev(batch, this.written);
+            this.written += bytes;
+            this.onBytes(bytes);
+            this.emit('progress');
+            if (body.isPaused() && queued < SPOOL_HIGH_WATER / 2) body.resume();
+          }
+        } catch (err) {
+          fail(err as Error);
+          return;
+        } finally {
+          writing = false;
+        }
+        if (ended && queue.length === 0) done();
+      };
+      body.on('data', (chunk: Buffer) => {
+        hash.update(chunk);
+        queue.push(chunk);
+        queued += chunk.length;
+        if (queued > SPOOL_HIGH_WATER) body.pause();
+        void flush();
+      });
+      body.once('end', () => {
+        ended = true;
+        if (!writing && queue.length === 0) done();
+      });
+      body.once('error', fail);
+      body.once('close', () => {
+        if (!ended) fail(new Error('the upstream connection closed before the end of the body'));
+      });
+    });
   }
 }

@@ -2,11 +2,12 @@
 // first 401 and remembered; a refused token is fetched again once. Answers are classified into UpstreamError
 // codes so the pull-through layer can tell "not there" from "not reachable". Credentials never reach an error.
 
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { Logger } from '@private-registry/core';
 import type { UpstreamConfig } from '../config/registry-config.js';
 import { BearerTokens } from './bearer-tokens.js';
 import { UpstreamError } from './upstream-error.js';
+import { exchange, type HttpExchange } from './upstream-http.js';
 import { parseChallenge, type Challenge } from './www-authenticate.js';
 
 export interface UpstreamRequest {
@@ -96,27 +97,23 @@ export class UpstreamClient {
     return undefined;
   }
 
-  private async send(request: UpstreamRequest, authorization: string | undefined): Promise<Response> {
-    const url = `${this.config.url}/v2/${request.remoteName}/${request.path}`;
+  private async send(request: UpstreamRequest, authorization: string | undefined): Promise<HttpExchange> {
+    const url = new URL(`${this.config.url}/v2/${request.remoteName}/${request.path}`);
     const headers: Record<string, string> = { ...request.headers };
     if (authorization !== undefined) headers['Authorization'] = authorization;
-    // The timeout covers the wait for headers only: a large body may take as long as it needs.
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new Error(`no answer within ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
     try {
-      return await fetch(url, { method: request.method, headers, signal: controller.signal, redirect: 'follow' });
+      // The timeout covers the wait for headers only: a large body may take as long as it needs.
+      return await exchange(url, request.method, headers, this.options.timeoutMs);
     } catch (err) {
-      const reason = err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
+      const reason = err instanceof Error ? err.message : String(err);
       throw new UpstreamError('UPSTREAM_UNREACHABLE', `${this.config.name} unreachable (${request.method} ${request.path}): ${reason}`, { cause: err });
-    } finally {
-      clearTimeout(timer);
     }
   }
 
-  private async classify(request: UpstreamRequest, response: Response): Promise<UpstreamResponse> {
+  private async classify(request: UpstreamRequest, response: HttpExchange): Promise<UpstreamResponse> {
     const { status } = response;
     if (status >= 200 && status < 400) {
-      const body = request.method === 'GET' && response.body !== null ? Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>) : null;
+      const body = request.method === 'GET' ? response.body : null;
       if (body === null) await discard(response);
       return { status, headers: response.headers, body };
     }
@@ -129,6 +126,6 @@ export class UpstreamClient {
   }
 }
 
-async function discard(response: Response): Promise<void> {
-  await response.body?.cancel().catch(() => undefined);
+async function discard(response: HttpExchange): Promise<void> {
+  response.body.resume();
 }
