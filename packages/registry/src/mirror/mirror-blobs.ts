@@ -98,7 +98,8 @@ export class MirrorBlobs {
       const [first, ...others] = [...running.names];
       if (first !== undefined) {
         await origins.markMirrored(first, route.client.name);
-        await uploads.uploadWhole(first, transfer.digest, createReadStream(transfer.spoolPath));
+        // Large reads: the spool is in the page cache, and the upload path batches its writes anyway.
+        await uploads.uploadWhole(first, transfer.digest, createReadStream(transfer.spoolPath, { highWaterMark: 1024 * 1024 }));
       }
       for (const name of others) {
         await origins.markMirrored(name, route.client.name);
