@@ -60,7 +60,10 @@ export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFo
     prefix: config.http.prefix,
     headers: config.http.headers,
     // Spooled downloads next to the data they become (a big layer may not fit a tmpfs /tmp).
-    mirror: config.storage.filesystem === undefined ? { proxy: config.proxy } : { proxy: config.proxy, spoolDir: join(config.storage.filesystem.rootDirectory, 'mirror-spool') },
+    mirror:
+      config.storage.filesystem === undefined
+        ? { proxy: config.proxy }
+        : { proxy: config.proxy, spoolDir: join(config.storage.filesystem.rootDirectory, 'mirror-spool'), spoolStoragePrefix: '/mirror-spool' },
   });
   const tls = tlsFiles(config.http.tls);
   const listenOn = (host: string) =>

@@ -32,6 +32,7 @@ export class BlobTransfer extends EventEmitter {
     body: Readable,
     file: FileHandle,
     private readonly onBytes: (bytes: number) => void,
+    private readonly syncOnComplete: boolean,
   ) {
     super();
     this.setMaxListeners(0);
@@ -41,9 +42,19 @@ export class BlobTransfer extends EventEmitter {
     this.finished.catch(() => undefined);
   }
 
-  static async start(digest: Digest, spoolPath: string, size: number | undefined, body: Readable, onBytes: (bytes: number) => void = () => undefined): Promise<BlobTransfer> {
+  /**
+   * `syncOnComplete`: fsync the spool once it is verified, because it will be renamed into storage as it is
+   * (a blob must be durable before it becomes visible).
+   */
+  static async start(
+    digest: Digest,
+    spoolPath: string,
+    size: number | undefined,
+    body: Readable,
+    options: { onBytes?: (bytes: number) => void; syncOnComplete?: boolean } = {},
+  ): Promise<BlobTransfer> {
     const file = await open(spoolPath, 'wx', 0o600);
-    return new BlobTransfer(digest, spoolPath, size, body, file, onBytes);
+    return new BlobTransfer(digest, spoolPath, size, body, file, options.onBytes ?? (() => undefined), options.syncOnComplete ?? false);
   }
 
   get complete(): boolean {
@@ -115,6 +126,7 @@ export class BlobTransfer extends EventEmitter {
       if (this.actualHex !== this.digest.hex) {
         throw new UpstreamError('UPSTREAM_DIGEST_MISMATCH', `upstream content for ${this.digest.value} hashes to ${this.digest.algorithm}:${this.actualHex}`);
       }
+      if (this.syncOnComplete) await file.datasync();
       this.state = 'complete';
     } catch (err) {
       this.state = 'failed';

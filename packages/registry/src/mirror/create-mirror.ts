@@ -19,6 +19,8 @@ export interface MirrorOptions {
   proxy: ProxyConfig;
   /** Where downloads are spooled while they run; a directory under os.tmpdir() unless told. */
   spoolDir?: string;
+  /** The storage path of spoolDir when it lies inside the storage (filesystem driver): commits become renames. */
+  spoolStoragePrefix?: string;
 }
 
 export function createMirror(options: MirrorOptions, services: RegistryServices, log: Logger): PullThrough | undefined {
@@ -28,6 +30,8 @@ export function createMirror(options: MirrorOptions, services: RegistryServices,
   const origins = new RepositoryOrigins(services.driver);
   const stats = new MirrorStats();
   const blobs = new MirrorBlobs({
+    ...(options.spoolStoragePrefix === undefined ? {} : { spoolStoragePrefix: options.spoolStoragePrefix }),
+    driver: services.driver,
     uploads: services.uploads,
     blobs: services.blobs,
     origins,

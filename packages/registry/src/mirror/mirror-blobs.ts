@@ -5,10 +5,12 @@
 
 import { createReadStream } from 'node:fs';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@private-registry/core';
 import type { Digest } from '../oci/digest.js';
+import { pathFor } from '../storage/path-spec.js';
+import type { StorageDriver } from '../storage/storage-driver.js';
 import type { BlobStore } from '../services/blob-store.js';
 import type { UploadStore } from '../services/upload-store.js';
 import { BlobTransfer } from './blob-transfer.js';
@@ -24,6 +26,12 @@ interface Running {
 }
 
 export interface MirrorBlobsOptions {
+  /**
+   * Set when the spool directory is inside the storage (the filesystem driver): spool files are then the
+   * storage paths `<spoolStoragePrefix>/<file>`, and a verified download is renamed into place, not copied.
+   */
+  spoolStoragePrefix?: string;
+  driver: StorageDriver;
   uploads: UploadStore;
   blobs: BlobStore;
   origins: RepositoryOrigins;
@@ -86,8 +94,11 @@ export class MirrorBlobs {
     await mkdir(this.options.spoolDir, { recursive: true });
     const spool = join(this.options.spoolDir, `${digest.hex}.${randomUUID()}`);
     const size = Number.isSafeInteger(length) && length >= 0 ? length : undefined;
-    return BlobTransfer.start(digest, spool, size, response.body, (bytes) => {
-      this.options.stats.upstreamBytes += bytes;
+    return BlobTransfer.start(digest, spool, size, response.body, {
+      onBytes: (bytes) => {
+        this.options.stats.upstreamBytes += bytes;
+      },
+      syncOnComplete: this.options.spoolStoragePrefix !== undefined,
     });
   }
 
@@ -96,7 +107,14 @@ export class MirrorBlobs {
     try {
       await transfer.finished;
       const [first, ...others] = [...running.names];
-      if (first !== undefined) {
+      const prefix = this.options.spoolStoragePrefix;
+      if (prefix !== undefined) {
+        // Verified and fsynced: the spool becomes the blob by one rename (readers keep their open files).
+        if ((await blobs.statGlobal(transfer.digest)) === null) {
+          await this.options.driver.move(`${prefix}/${basename(transfer.spoolPath)}`, pathFor({ kind: 'blobData', digest: transfer.digest }));
+        }
+        others.unshift(...(first === undefined ? [] : [first]));
+      } else if (first !== undefined) {
         await origins.markMirrored(first, route.client.name);
         // Large reads: the spool is in the page cache, and the upload path batches its writes anyway.
         await uploads.uploadWhole(first, transfer.digest, createReadStream(transfer.spoolPath, { highWaterMark: 1024 * 1024 }));

@@ -18,7 +18,7 @@ describe('mirror spool sweep', function () {
     const spoolDir = join(root, 'mirror-spool');
     const driver = new FilesystemDriver({ rootDirectory: root });
     const services = new RegistryServices(driver, { deleteEnabled: false, readOnly: false, catalogMaxEntries: 10 });
-    const blobs = new MirrorBlobs({ uploads: services.uploads, blobs: services.blobs, origins: new RepositoryOrigins(driver), spoolDir, stats: new MirrorStats(), log: createLogger({ level: 'silent' }) });
+    const blobs = new MirrorBlobs({ driver, uploads: services.uploads, blobs: services.blobs, origins: new RepositoryOrigins(driver), spoolDir, stats: new MirrorStats(), log: createLogger({ level: 'silent' }) });
     await blobs.sweepStaleSpools();
     await mkdir(spoolDir, { recursive: true });
     await writeFile(join(spoolDir, 'old.spool'), 'left by a crash');
