@@ -46,7 +46,7 @@ export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFo
   if (address.net !== 'tcp') {
     throw new Error(`invalid configuration: http.net: "unix" sockets are not supported yet`);
   }
-  const driver = createStorageDriver(config.storage);
+  const driver = createStorageDriver(config.storage, { warn: (message) => log.warn(message) });
   const { app, services } = createRegistryApp({
     driver,
     policy: {

@@ -25,6 +25,7 @@ export { mountsUnder, unmountUnder } from './mounts.js';
 export { deepMerge, type JsonObject } from './deep-merge.js';
 export { TestbedError, type TestbedErrorCode } from './testbed-error.js';
 export { startEtcd, type Etcd } from './etcd.js';
+export { startS3rver, type S3rver, type S3rverOptions } from './s3rver.js';
 export { ourCliPath, type OurCli } from './our-cli.js';
 export {
   CLI_PATH,
