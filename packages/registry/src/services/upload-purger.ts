@@ -14,6 +14,8 @@ export interface UploadPurgeOptions {
 export interface PurgeResult {
   scanned: number;
   purged: string[];
+  /** Half-done backend writes (S3 multipart uploads) aborted, or "unsupported" by the backend; absent for drivers without any. */
+  incompleteWrites?: number | 'unsupported';
 }
 
 export async function purgeUploads(driver: StorageDriver, options: UploadPurgeOptions, now = Date.now()): Promise<PurgeResult> {
@@ -29,8 +31,8 @@ export async function purgeUploads(driver: StorageDriver, options: UploadPurgeOp
       },
     });
   } catch (err) {
-    if (isPathNotFound(err)) return result;
-    throw err;
+    // No repository yet: no session to purge, but the backend may still hold half-done writes.
+    if (!isPathNotFound(err)) throw err;
   }
   for (const name of repositories) {
     const uploads = await driver.list(pathFor({ kind: 'uploadsRoot', name })).catch(() => [] as string[]);
@@ -43,6 +45,7 @@ export async function purgeUploads(driver: StorageDriver, options: UploadPurgeOp
       if (!options.dryRun) await deleteIfPresent(driver, pathFor({ kind: 'uploadDir', name, id }));
     }
   }
+  if (driver.purgeIncompleteWrites !== undefined) result.incompleteWrites = await driver.purgeIncompleteWrites(options.ageMs, options.dryRun);
   return result;
 }
 
@@ -66,7 +69,7 @@ async function startedAt(driver: StorageDriver, name: string, id: string): Promi
 export function scheduleUploadPurge(driver: StorageDriver, options: UploadPurgeOptions & { intervalMs: number; firstRunMs: number }, log: Logger): () => void {
   const run = (): void => {
     purgeUploads(driver, options)
-      .then((r) => log.info({ scanned: r.scanned, purged: r.purged.length, dryRun: options.dryRun }, 'upload purge finished'))
+      .then((r) => log.info({ scanned: r.scanned, purged: r.purged.length, incompleteWrites: r.incompleteWrites, dryRun: options.dryRun }, 'upload purge finished'))
       .catch((err: unknown) => log.error({ err }, 'upload purge failed'));
   };
   // Timers cap at 2^31-1 ms (24.8 days); a longer interval runs at that cap instead.

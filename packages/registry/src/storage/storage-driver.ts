@@ -58,6 +58,11 @@ export interface StorageDriver {
   redirectUrl(path: string, method: 'GET' | 'HEAD'): Promise<string | null>;
   /** Depth-first walk in lexical order, calling `visit` for every file and directory under `path`. */
   walk(path: string, visit: (info: FileInfo) => void | Promise<void>, options?: WalkOptions): Promise<void>;
+  /**
+   * Optional: removes writes a crashed process left half done in the backend itself (S3 multipart uploads),
+   * older than `olderThanMs`. Returns how many (would be) removed, or "unsupported" when the backend cannot list them.
+   */
+  purgeIncompleteWrites?(olderThanMs: number, dryRun: boolean): Promise<number | 'unsupported'>;
 }
 
 /**

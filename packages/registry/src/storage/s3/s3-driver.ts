@@ -12,6 +12,7 @@ import { createS3Client, type S3ClientTuning } from './s3-client.js';
 import { toS3StorageError } from './s3-errors.js';
 import type { S3Settings } from './s3-settings.js';
 import { S3Writer } from './s3-writer.js';
+import { abortIncompleteUploads } from './s3-incomplete-uploads.js';
 
 /** How long a redirect URL stays valid (distribution's choice). */
 const REDIRECT_EXPIRY_SECONDS = 20 * 60;
@@ -113,6 +114,10 @@ export class S3Driver implements StorageDriver {
   }
 
   /** A presigned GET URL, unless redirects are disabled; HEAD is always answered by the registry itself. */
+  purgeIncompleteWrites(olderThanMs: number, dryRun: boolean): Promise<number | 'unsupported'> {
+    return abortIncompleteUploads(this.#bucket, olderThanMs, dryRun);
+  }
+
   async redirectUrl(path: string, method: 'GET' | 'HEAD'): Promise<string | null> {
     const p = checkPath(this.name, path);
     if (!this.#redirect || method !== 'GET') return null;
