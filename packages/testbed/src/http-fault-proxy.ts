@@ -11,7 +11,9 @@ export type FaultMode =
   /** Forward, but send response bodies at this rate (64 KiB steps). */
   | { kind: 'throttle'; bytesPerSecond: number }
   /** Forward, but flip one byte in the middle of every response body of at least 1 KiB. */
-  | { kind: 'corrupt' };
+  | { kind: 'corrupt' }
+  /** Forward the next `passes` requests, then answer `status` to every later one (a failure midway through a sequence). */
+  | { kind: 'passThen'; passes: number; status: number };
 
 export interface HttpFaultProxy {
   /** `http://127.0.0.1:PORT` */
@@ -35,7 +37,8 @@ export async function startHttpFaultProxy(target: string): Promise<HttpFaultProx
       req.resume();
       return;
     }
-    if (mode.kind === 'status') {
+    if (mode.kind === 'passThen' && mode.passes > 0) mode = { ...mode, passes: mode.passes - 1 };
+    else if (mode.kind === 'status' || mode.kind === 'passThen') {
       req.resume();
       const body = JSON.stringify({ errors: [{ code: 'UNAVAILABLE', message: `fault proxy answers ${mode.status}` }] });
       res.writeHead(mode.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), ...(mode.status === 429 ? { 'Retry-After': '1' } : {}) });

@@ -127,7 +127,9 @@ export class UploadStore {
           await open?.close();
         }
         await this.blobs.link(name, digest);
-        await this.cancelLocked(name, id);
+        // The blob is committed and linked: a failure to remove the session's leftovers must not turn that
+        // into an error (the client would push again for nothing); the upload purger removes them later.
+        await this.cancelLocked(name, id).catch(() => undefined);
         return { digest, size };
       } catch (err) {
         await writer?.close().catch(() => undefined);
