@@ -1,5 +1,5 @@
 // Starts a registry (ours or the reference) as its own process on a free loopback port, with a
-// fresh filesystem data directory and the same distribution-format config, and stops it by PID.
+// fresh filesystem data directory (or an S3 bucket) and the same distribution-format config, and stops it by PID.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -42,6 +42,35 @@ export interface RegistryConfigOptions {
   proxyRemoteUrl?: string;
   /** Write the access log (combined log format, on stdout: into server.log). */
   accessLog?: boolean;
+  /** Store in this S3 bucket (s3rver from the testbed) instead of the filesystem. */
+  s3?: S3Storage;
+}
+
+/** A bucket on an S3-compatible store reached over plain http (the S3 group: s3rver). */
+export interface S3Storage {
+  endpoint: string;
+  bucket: string;
+  region: string;
+  accessKey: string;
+  secretKey: string;
+  /** storage.redirect.disable: the registry streams blob GETs itself instead of answering 307 to the store. */
+  redirectDisabled: boolean;
+}
+
+function storageLines(dataDir: string, s3: S3Storage | undefined): string[] {
+  if (s3 === undefined) return ['  filesystem:', `    rootdirectory: ${JSON.stringify(dataDir)}`];
+  return [
+    '  s3:',
+    `    accesskey: ${JSON.stringify(s3.accessKey)}`,
+    `    secretkey: ${JSON.stringify(s3.secretKey)}`,
+    `    region: ${JSON.stringify(s3.region)}`,
+    `    regionendpoint: ${JSON.stringify(s3.endpoint)}`,
+    `    bucket: ${JSON.stringify(s3.bucket)}`,
+    '    secure: false',
+    '    v4auth: true',
+    '  redirect:',
+    `    disable: ${s3.redirectDisabled}`,
+  ];
 }
 
 /** distribution's config format; ours reads the same keys. Access log off (unless asked), errors only. */
@@ -53,8 +82,7 @@ function configYaml(port: number, dataDir: string, options: RegistryConfigOption
     '  accesslog:',
     `    disabled: ${options.accessLog === true ? 'false' : 'true'}`,
     'storage:',
-    '  filesystem:',
-    `    rootdirectory: ${JSON.stringify(dataDir)}`,
+    ...storageLines(dataDir, options.s3),
     '  delete:',
     '    enabled: true',
     'http:',
@@ -101,7 +129,11 @@ export class RegistryProcess {
       throw new Error(`${OUR_CLI} is missing: run \`npm run build\` first (or use --ours-reference)`);
     }
     const log = openSync(logPath, 'a');
-    const child = spawn(command, args, { cwd: dir, stdio: ['ignore', log, log] });
+    // AWS_CA_BUNDLE (set machine-wide on some hosts) makes distribution 2.8.2's s3 driver panic at start:
+    // "LoadCustomCABundleError: unable to load custom CA bundle, HTTPClient's transport unsupported type".
+    const env = { ...process.env };
+    if (implementation === 'docker-registry') delete env['AWS_CA_BUNDLE'];
+    const child = spawn(command, args, { cwd: dir, stdio: ['ignore', log, log], env });
     closeSync(log);
     live.add(child);
     child.once('exit', () => live.delete(child));

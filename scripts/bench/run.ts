@@ -1,5 +1,5 @@
 // `npm run bench`: our registry and the reference (distribution 2.8) side by side on loopback, each
-// its own process with filesystem storage; prints ours, reference and ours/reference per measure,
+// its own process with filesystem storage (the s3 group: one s3rver bucket); prints ours, reference and ours/reference per measure,
 // the machine's limits, and the targets, and writes everything as JSON.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { REPO_ROOT, RegistryProcess, type RegistryImplementation, type RegistryK
 import { measureRequests } from './request-measures.js';
 import { report, writeResults, type BenchResults } from './results-report.js';
 import { measureLargePushRss } from './rss-measures.js';
+import { measureS3 } from './s3-measures.js';
 import { MiB } from './statistics.js';
 import { writeRandomFile } from './test-blob.js';
 
@@ -124,6 +125,12 @@ async function main(): Promise<void> {
         dir: temp,
       };
       figures.push(...(await measureMirror(settings)));
+      settle();
+    }
+    if (options.only.has('s3')) {
+      const s3 = await measureS3({ file: blobFile, blobBytes: options.blobBytes, runs: options.runs, implementations, dir: temp });
+      figures.push(...s3.figures);
+      limits = [...limits, ...s3.limits];
       settle();
     }
   } finally {

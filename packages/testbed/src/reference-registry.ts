@@ -20,6 +20,12 @@ export interface ReferenceRegistryOptions {
   deleteEnabled?: boolean;
   /** Turns on `auth.htpasswd` with this one user. */
   htpasswd?: Credentials;
+  /**
+   * The storage driver section instead of `filesystem` (deep merge cannot remove a driver, and distribution
+   * refuses two), e.g. `{ s3: { bucket, regionendpoint, ... } }`; `delete` and the rest still come from the
+   * other options and extraConfig. `rootDirectory` is then unused.
+   */
+  storageDriver?: JsonObject;
   /** Deep-merged over the generated config, e.g. `{ proxy: { remoteurl } }` or a storage cache. */
   extraConfig?: JsonObject;
   /** A fixed port instead of a free one (no retry when it is taken). */
@@ -59,7 +65,7 @@ export async function startReferenceRegistry(options: ReferenceRegistryOptions =
       const port = options.port ?? (await freePort());
       const configPath = join(work.path, `config-${port}.yml`);
       // JSON is YAML: distribution reads this as its config.yml without a YAML writer here.
-      const config = registryConfig({ port, rootDirectory, deleteEnabled: options.deleteEnabled ?? false, htpasswdPath });
+      const config = registryConfig({ port, rootDirectory, deleteEnabled: options.deleteEnabled ?? false, htpasswdPath, storageDriver: options.storageDriver });
       await writeFile(configPath, JSON.stringify(deepMerge(config, options.extraConfig ?? {}), null, 2));
       const logFile = join(work.path, 'registry.log');
       const logOffset = await logSize(logFile);
@@ -106,12 +112,18 @@ export async function startReferenceRegistry(options: ReferenceRegistryOptions =
   }
 }
 
-function registryConfig(settings: { port: number; rootDirectory: string; deleteEnabled: boolean; htpasswdPath: string | undefined }): JsonObject {
+function registryConfig(settings: {
+  port: number;
+  rootDirectory: string;
+  deleteEnabled: boolean;
+  htpasswdPath: string | undefined;
+  storageDriver: JsonObject | undefined;
+}): JsonObject {
   return {
     version: '0.1',
     log: { level: 'info', formatter: 'text', accesslog: { disabled: false } },
     storage: {
-      filesystem: { rootdirectory: settings.rootDirectory },
+      ...(settings.storageDriver ?? { filesystem: { rootdirectory: settings.rootDirectory } }),
       delete: { enabled: settings.deleteEnabled },
     },
     http: {
@@ -129,5 +141,8 @@ function withoutRegistryVariables(): Record<string, string | undefined> {
   for (const key of Object.keys(process.env)) {
     if (key.startsWith('REGISTRY_')) removed[key] = undefined;
   }
+  // With AWS_CA_BUNDLE set (some CI images set it machine-wide), distribution 2.8.2's s3 driver panics at start:
+  // "LoadCustomCABundleError: unable to load custom CA bundle, HTTPClient's transport unsupported type".
+  removed['AWS_CA_BUNDLE'] = undefined;
   return removed;
 }

@@ -17,6 +17,11 @@ export interface RegistryProcessOptions {
   rootDirectory?: string;
   /** storage.delete.enabled (true unless told). */
   deleteEnabled?: boolean;
+  /**
+   * The storage driver section instead of `filesystem` (deep merge cannot remove a driver), e.g.
+   * `{ s3: { bucket, regionendpoint, ... } }`; `rootDirectory` is then unused.
+   */
+  storageDriver?: JsonObject;
   /** Deep-merged over the generated config (distribution's format; JSON is YAML). */
   config?: JsonObject;
   /** A fixed port (a restart on the same address); a free one unless told. */
@@ -55,7 +60,7 @@ export async function startRegistryProcess(options: RegistryProcessOptions = {})
     version: '0.1',
     log: { level: 'info', accesslog: { disabled: false } },
     http: { addr: `127.0.0.1:${port}` },
-    storage: { filesystem: { rootdirectory: rootDirectory }, delete: { enabled: options.deleteEnabled ?? true } },
+    storage: { ...(options.storageDriver ?? { filesystem: { rootdirectory: rootDirectory } }), delete: { enabled: options.deleteEnabled ?? true } },
   };
   const configPath = join(work.path, 'config.yml');
   // Deep merge: extra settings under http (tls, say) must not drop the generated http.addr.
