@@ -277,6 +277,25 @@ describe('registry on S3 (s3rver), configured as operators do @e2e', function ()
       });
     }
 
+    it('S3 unreachable (connection refused): GETs answer 503 UNAVAILABLE in bounded time and /v2/ stays 200', async function () {
+      const down = await startS3Registry({ configText: s3ConfigText(s3, { bucket: 'unreachable', endpoint: 'http://127.0.0.1:1', redirectDisable: true }) });
+      const downClient = new RegistryApiClient(down.url);
+      const started = Date.now();
+      const [blob, manifest, base] = await Promise.all([
+        downClient.get(`/v2/${repository}/blobs/${blobDigest}`),
+        downClient.fetchManifest(repository, 'v1'),
+        downClient.get('/v2/'),
+      ]);
+      expect(Date.now() - started).to.be.below(ANSWER_BOUND_MS);
+      expect(base.status).to.equal(200);
+      for (const response of [blob, manifest]) {
+        expect(response.status, response.text).to.equal(503);
+        expect(response.text).to.include('UNAVAILABLE');
+        expect(response.text).not.to.include(s3.secretKey);
+      }
+      await down.stop();
+    });
+
     it('an upload whose closing PUT fails at any S3 request leaves no partial blob visible; a retried or re-pushed upload then works', async function () {
       this.timeout(180_000);
       // How many S3 requests a closing PUT makes when all goes well.

@@ -42,6 +42,11 @@ export class S3Writer implements StorageWriter {
   #nextPart = 1;
   /** The part being uploaded; it never rejects, a failure is parked in #failure. */
   #inFlight: Promise<void> = Promise.resolve();
+  /**
+   * Part buffers whose upload has finished, reused for the next parts: a push of any size then allocates
+   * two part buffers in all, instead of one per part left for the garbage collector (which let RSS climb).
+   */
+  #spareParts: Buffer[] = [];
   #failure: unknown;
   /** Writes are taken one after another, in the order they were called. */
   #queue: Promise<void> = Promise.resolve();
@@ -151,7 +156,10 @@ export class S3Writer implements StorageWriter {
     if (this.#failure !== undefined) throw this.#failure;
     const partNumber = this.#nextPart++;
     this.#inFlight = this.bucket.uploadPart(this.path, uploadId, partNumber, body).then(
-      (part) => void this.#parts.push(part),
+      (part) => {
+        this.#parts.push(part);
+        if (body instanceof Buffer && body.length === this.partSize && this.#ownBuffers.has(body)) this.#spareParts.push(body);
+      },
       (err: unknown) => {
         this.#failure ??= err;
       },
@@ -166,7 +174,7 @@ export class S3Writer implements StorageWriter {
       this.#buffered = 0;
       return first;
     }
-    const out = Buffer.allocUnsafe(bytes);
+    const out = bytes === this.partSize ? this.#partBuffer() : Buffer.allocUnsafe(bytes);
     let filled = 0;
     while (filled < bytes) {
       const chunk = this.#chunks[0] as Uint8Array;
@@ -178,6 +186,17 @@ export class S3Writer implements StorageWriter {
     }
     this.#buffered -= bytes;
     return out;
+  }
+
+  /** Buffers this writer allocated for full parts (never a caller's chunk, which must not be reused). */
+  #ownBuffers = new WeakSet<Buffer>();
+
+  #partBuffer(): Buffer {
+    const spare = this.#spareParts.pop();
+    if (spare !== undefined) return spare;
+    const fresh = Buffer.allocUnsafe(this.partSize);
+    this.#ownBuffers.add(fresh);
+    return fresh;
   }
 
   async #finish(): Promise<void> {
