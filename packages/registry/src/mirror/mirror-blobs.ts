@@ -42,6 +42,8 @@ export interface MirrorBlobsOptions {
 
 export class MirrorBlobs {
   private readonly running = new Map<string, Running>();
+  /** The spool directory, made once (a failed attempt is retried by the next download). */
+  private spoolReady: Promise<void> | undefined;
 
   constructor(private readonly options: MirrorBlobsOptions) {}
 
@@ -91,7 +93,14 @@ export class MirrorBlobs {
     const response = await route.client.request({ method: 'GET', remoteName: route.remoteName, path: `blobs/${digest.value}` });
     if (response.body === null) throw new UpstreamError('UPSTREAM_FAILED', `${route.client.name} sent no body for ${digest.value}`);
     const length = Number(response.headers.get('content-length') ?? Number.NaN);
-    await mkdir(this.options.spoolDir, { recursive: true });
+    this.spoolReady ??= mkdir(this.options.spoolDir, { recursive: true }).then(
+      () => undefined,
+      (err: unknown) => {
+        this.spoolReady = undefined;
+        throw err;
+      },
+    );
+    await this.spoolReady;
     const spool = join(this.options.spoolDir, `${digest.hex}.${randomUUID()}`);
     const size = Number.isSafeInteger(length) && length >= 0 ? length : undefined;
     return BlobTransfer.start(digest, spool, size, response.body, {
@@ -106,20 +115,22 @@ export class MirrorBlobs {
     const { uploads, blobs, origins, log } = this.options;
     try {
       await transfer.finished;
-      const [first, ...others] = [...running.names];
+      const names = [...running.names];
       const prefix = this.options.spoolStoragePrefix;
+      /** Repositories still to link: the upload store links the one it commits for. */
+      let toLink = names;
       if (prefix !== undefined) {
         // Verified and fsynced: the spool becomes the blob by one rename (readers keep their open files).
         if ((await blobs.statGlobal(transfer.digest)) === null) {
           await this.options.driver.move(`${prefix}/${basename(transfer.spoolPath)}`, pathFor({ kind: 'blobData', digest: transfer.digest }));
         }
-        others.unshift(...(first === undefined ? [] : [first]));
-      } else if (first !== undefined) {
-        await origins.markMirrored(first, route.client.name);
+      } else if (names[0] !== undefined) {
+        await origins.markMirrored(names[0], route.client.name);
         // Large reads: the spool is in the page cache, and the upload path batches its writes anyway.
-        await uploads.uploadWhole(first, transfer.digest, createReadStream(transfer.spoolPath, { highWaterMark: 1024 * 1024 }));
+        await uploads.uploadWhole(names[0], transfer.digest, createReadStream(transfer.spoolPath, { highWaterMark: 1024 * 1024 }));
+        toLink = names.slice(1);
       }
-      for (const name of others) {
+      for (const name of toLink) {
         await origins.markMirrored(name, route.client.name);
         await blobs.link(name, transfer.digest);
       }

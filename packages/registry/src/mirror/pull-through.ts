@@ -8,7 +8,9 @@ import { digestOf, tryParseDigest, type Digest } from '../oci/digest.js';
 import { MAX_MANIFEST_BYTES } from '../oci/manifest.js';
 import { MANIFEST_MEDIA_TYPES } from '../oci/media-types.js';
 import { RegistryError } from '../oci/registry-errors.js';
-import type { BlobDescriptor } from '../services/blob-store.js';
+import { blobUnknown, type BlobDescriptor } from '../services/blob-store.js';
+import { nameUnknown } from '../services/repository-check.js';
+import { manifestUnknown } from '../services/tag-store.js';
 import type { ManifestContent, Reference } from '../services/manifest-store.js';
 import type { RegistryServices } from '../services/registry-services.js';
 import type { BlobTransfer } from './blob-transfer.js';
@@ -83,25 +85,28 @@ export class PullThrough {
   stopMaintenance: (() => void) | undefined;
 
   async blob(name: string, digest: Digest, route: UpstreamRoute): Promise<MirroredBlob> {
-    const { blobs } = this.options.services;
-    const linked = await blobs.find(name, digest);
-    if (linked !== null) {
-      this.options.stats.hits += 1;
-      return { kind: 'stored', descriptor: linked };
-    }
-    const stored = await blobs.statGlobal(digest);
+    const stored = await this.storedBlob(name, digest, route);
     if (stored !== null) {
-      // Fetched for another repository already: same bytes, link them here.
       this.options.stats.hits += 1;
-      await this.options.origins.markMirrored(name, route.client.name);
-      await blobs.link(name, digest);
       return { kind: 'stored', descriptor: stored };
     }
     try {
       return { kind: 'transfer', transfer: await this.options.blobs.transfer(name, route, digest) };
     } catch (err) {
-      throw this.clientError(err, route, `blob ${digest.value}`, () => new RegistryError('BLOB_UNKNOWN', 'blob unknown to registry', { detail: { digest: digest.value } }));
+      throw this.clientError(err, route, `blob ${digest.value}`, () => blobUnknown(digest));
     }
+  }
+
+  /** The blob from storage: linked here, or stored for another repository (same bytes: linked here now). */
+  private async storedBlob(name: string, digest: Digest, route: UpstreamRoute): Promise<BlobDescriptor | null> {
+    const { blobs } = this.options.services;
+    const linked = await blobs.find(name, digest);
+    if (linked !== null) return linked;
+    const stored = await blobs.statGlobal(digest);
+    if (stored === null) return null;
+    await this.options.origins.markMirrored(name, route.client.name);
+    await blobs.link(name, digest);
+    return stored;
   }
 
   /** The upstream's tags (all pages, sorted); the cached ones when the upstream cannot be asked. */
@@ -136,13 +141,8 @@ export class PullThrough {
    * asking upstream would leak a private name there and fail the push while the upstream is down.
    */
   async blobSize(name: string, digest: Digest, route: UpstreamRoute): Promise<number> {
-    const { blobs } = this.options.services;
-    const linked = await blobs.find(name, digest);
-    if (linked !== null) return linked.size;
-    const stored = await blobs.statGlobal(digest);
-    if (stored === null) throw new RegistryError('BLOB_UNKNOWN', 'blob unknown to registry', { detail: { digest: digest.value } });
-    await this.options.origins.markMirrored(name, route.client.name);
-    await blobs.link(name, digest);
+    const stored = await this.storedBlob(name, digest, route);
+    if (stored === null) throw blobUnknown(digest);
     return stored.size;
   }
 
@@ -161,7 +161,7 @@ export class PullThrough {
     try {
       return await flight.result;
     } catch (err) {
-      throw this.clientError(err, route, `manifest ${digest.value}`, () => manifestUnknown(digest.value));
+      throw this.clientError(err, route, `manifest ${digest.value}`, () => manifestUnknown(name, digest.value));
     }
   }
 
@@ -200,7 +200,7 @@ export class PullThrough {
         log.warn({ repository: name, tag, upstream: route.client.name, err: err.message }, 'upstream unavailable: serving the cached tag');
         return { ...local, stale: true };
       }
-      throw this.clientError(err, route, `${route.remoteName}:${tag}`, () => manifestUnknown(tag));
+      throw this.clientError(err, route, `${route.remoteName}:${tag}`, () => manifestUnknown(name, tag));
     }
   }
 
@@ -262,14 +262,6 @@ function nextTagsPage(link: string | null, remoteName: string): string | undefin
   const url = new URL(target, 'http://upstream');
   const prefix = `/v2/${remoteName}/`;
   return url.pathname.startsWith(prefix) ? `${url.pathname.slice(prefix.length)}${url.search}` : undefined;
-}
-
-function nameUnknown(name: string): RegistryError {
-  return new RegistryError('NAME_UNKNOWN', 'repository name not known to registry', { detail: { name } });
-}
-
-function manifestUnknown(reference: string): RegistryError {
-  return new RegistryError('MANIFEST_UNKNOWN', 'manifest unknown to registry', { detail: { reference } });
 }
 
 async function readLimited(body: NodeJS.ReadableStream | null, upstream: string): Promise<Buffer> {

@@ -16,7 +16,7 @@ export type BlobContent =
   | { kind: 'redirect'; url: string; descriptor: BlobDescriptor }
   | { kind: 'stream'; stream: Readable; descriptor: BlobDescriptor };
 
-function blobUnknown(digest: Digest): RegistryError {
+export function blobUnknown(digest: Digest): RegistryError {
   return new RegistryError('BLOB_UNKNOWN', 'blob unknown to registry', { detail: { digest: digest.value } });
 }
 
