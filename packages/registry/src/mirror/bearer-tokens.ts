@@ -3,6 +3,7 @@
 
 import type { Challenge } from './www-authenticate.js';
 import { UpstreamError } from './upstream-error.js';
+import { exchange, readSmallBody, type HttpExchange } from './upstream-http.js';
 
 export interface TokenCredentials {
   username: string;
@@ -23,6 +24,8 @@ interface TokenResponse {
 }
 
 const DEFAULT_EXPIRES_IN_S = 60;
+/** A token answer is a few KiB; anything far larger is not one. */
+const MAX_TOKEN_RESPONSE_BYTES = 1024 * 1024;
 /** A token is renewed this long before it expires, so a request never goes out with one about to lapse. */
 const RENEW_MARGIN_MS = 10_000;
 
@@ -71,18 +74,19 @@ export class BearerTokens {
     if (this.credentials !== undefined) {
       headers['Authorization'] = `Basic ${Buffer.from(`${this.credentials.username}:${this.credentials.password}`).toString('base64')}`;
     }
-    let response: Response;
+    let response: HttpExchange;
     try {
-      response = await fetch(url, { headers, signal: AbortSignal.timeout(this.timeoutMs) });
+      response = await exchange(url, 'GET', headers, this.timeoutMs);
     } catch (err) {
       throw new UpstreamError('UPSTREAM_UNREACHABLE', `token service of ${this.upstreamName} (${url.host}) unreachable: ${(err as Error).message}`);
     }
-    if (!response.ok) {
-      await response.body?.cancel();
+    if (response.status < 200 || response.status > 299) {
+      response.body.resume();
       const code = response.status === 401 || response.status === 403 ? 'UPSTREAM_AUTH' : 'UPSTREAM_FAILED';
       throw new UpstreamError(code, `token service of ${this.upstreamName} answered ${response.status}`, { status: response.status });
     }
-    const body = ((await response.json().catch(() => undefined)) ?? {}) as TokenResponse;
+    const text = (await readSmallBody(response.body, `token service of ${this.upstreamName}`, 'a token', MAX_TOKEN_RESPONSE_BYTES)).toString('utf8');
+    const body = (parseJson(text) ?? {}) as TokenResponse;
     const token = body.token ?? body.access_token;
     if (typeof token !== 'string' || token === '') throw new UpstreamError('UPSTREAM_AUTH', `token service of ${this.upstreamName} returned no token`);
     const expiresIn = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : DEFAULT_EXPIRES_IN_S;
@@ -90,5 +94,13 @@ export class BearerTokens {
     const lifetimeMs = expiresIn * 1000;
     this.cache.set(key, { token, renewAt: this.now() + lifetimeMs - Math.min(RENEW_MARGIN_MS, lifetimeMs / 2) });
     return token;
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }

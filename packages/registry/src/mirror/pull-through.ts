@@ -20,6 +20,7 @@ import type { PullLedger } from './pull-ledger.js';
 import type { RepositoryOrigins } from './repository-origins.js';
 import { SingleFlight } from './single-flight.js';
 import { UpstreamError } from './upstream-error.js';
+import { readSmallBody } from './upstream-http.js';
 import type { UpstreamRoute, UpstreamRouter } from './upstream-router.js';
 
 export interface MirroredManifest extends ManifestContent {
@@ -116,7 +117,7 @@ export class PullThrough {
       let path: string | undefined = 'tags/list';
       for (let page = 0; path !== undefined && page < MAX_TAG_PAGES; page++) {
         const response = await route.client.request({ method: 'GET', remoteName: route.remoteName, path });
-        const body = JSON.parse((await readLimited(response.body, route.client.name)).toString('utf8')) as { tags?: unknown };
+        const body = JSON.parse((await readSmallBody(response.body, route.client.name, 'a tag list', MAX_MANIFEST_BYTES)).toString('utf8')) as { tags?: unknown };
         if (Array.isArray(body.tags)) for (const tag of body.tags) if (typeof tag === 'string') found.add(tag);
         path = nextTagsPage(response.headers.get('link'), route.remoteName);
       }
@@ -216,7 +217,7 @@ export class PullThrough {
   /** GET of a manifest upstream (by digest, or by tag when the upstream gave no digest), verified and cached. */
   private async fetchManifest(name: string, route: UpstreamRoute, reference: string, tag: string | undefined): Promise<MirroredManifest> {
     const response = await route.client.request({ method: 'GET', remoteName: route.remoteName, path: `manifests/${reference}`, headers: { Accept: ACCEPT_MANIFESTS } });
-    const content = await readLimited(response.body, route.client.name);
+    const content = await readSmallBody(response.body, route.client.name, 'a manifest', MAX_MANIFEST_BYTES);
     const expected = tryParseDigest(reference) ?? tryParseDigest(response.headers.get('docker-content-digest') ?? '');
     const digest = digestOf(content, expected?.algorithm ?? 'sha256');
     if (expected !== null && expected.value !== digest.value) {
@@ -262,16 +263,4 @@ function nextTagsPage(link: string | null, remoteName: string): string | undefin
   const url = new URL(target, 'http://upstream');
   const prefix = `/v2/${remoteName}/`;
   return url.pathname.startsWith(prefix) ? `${url.pathname.slice(prefix.length)}${url.search}` : undefined;
-}
-
-async function readLimited(body: NodeJS.ReadableStream | null, upstream: string): Promise<Buffer> {
-  if (body === null) throw new UpstreamError('UPSTREAM_FAILED', `${upstream} sent a manifest without a body`);
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of body) {
-    total += (chunk as Buffer).length;
-    if (total > MAX_MANIFEST_BYTES) throw new UpstreamError('UPSTREAM_FAILED', `${upstream} sent a manifest over ${MAX_MANIFEST_BYTES} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks, total);
 }

@@ -4,6 +4,8 @@
 
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Readable } from 'node:stream';
+import { UpstreamError } from './upstream-error.js';
 
 const MAX_REDIRECTS = 5;
 const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 64 });
@@ -64,4 +66,20 @@ function toHeaders(res: IncomingMessage): Headers {
   const raw = res.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
   return headers;
+}
+
+/** A small body (a manifest, a tag list, a token) read whole, refused past `limit` bytes. */
+export async function readSmallBody(body: Readable | null, upstream: string, what: string, limit: number): Promise<Buffer> {
+  if (body === null) throw new UpstreamError('UPSTREAM_FAILED', `${upstream} sent ${what} without a body`);
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of body) {
+    total += (chunk as Buffer).length;
+    if (total > limit) {
+      body.destroy();
+      throw new UpstreamError('UPSTREAM_FAILED', `${upstream} sent ${what} over ${limit} bytes`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks, total);
 }
