@@ -3,8 +3,7 @@ import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { freePort, tempDir, cleanupTestbed } from '@private-registry/testbed';
-import { CLI_PATH } from '../helpers/registry-process.js';
+import { cleanupTestbed, CLI_PATH, freePort, tempDir } from '@private-registry/testbed';
 
 describe('the registry process with a closed stdout @e2e', () => {
   after(cleanupTestbed);

@@ -6,14 +6,18 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  runCommand,
-  startProcess,
-  tempDir,
+  CLI_PATH,
   type CommandResult,
   type ManagedProcess,
+  type RegistryProcess,
+  type RegistryProcessOptions,
+  runCommand,
+  startProcess,
+  startRegistryProcess,
+  tempDir,
+  withoutRegistryEnv,
 } from '@private-registry/testbed';
 import { RegistryApiClient } from '../api/api-client.js';
-import { CLI_PATH, startRegistryProcess, withoutRegistryEnv, type RegistryProcess, type RegistryProcessOptions } from '../helpers/registry-process.js';
 
 export { CLI_PATH, withoutRegistryEnv };
 

@@ -3,14 +3,16 @@
 import { randomBytes } from 'node:crypto';
 import {
   httpJson,
+  type HttpJsonResponse,
+  logSize,
+  type OciDescriptor,
   readBlob,
   readLayoutIndex,
   readLogLines,
-  logSize,
-  type HttpJsonResponse,
-  type OciDescriptor,
+  type RegistryProcess,
+  type RegistryProcessOptions,
+  startRegistryProcess,
 } from '@private-registry/testbed';
-import { startRegistryProcess, type RegistryProcess, type RegistryProcessOptions } from '../helpers/registry-process.js';
 
 /** One `"msg":"request"` line of our access log. */
 export interface RequestLogEntry {
