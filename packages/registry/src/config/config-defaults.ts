@@ -17,8 +17,7 @@ export const DEFAULT_LOG_LEVEL = 'info';
 export const DEFAULT_LOG_FORMATTER = 'json';
 
 export const DEFAULT_STORAGE_DRIVER = 'filesystem';
-/** Distribution uses /var/lib/registry; ./data lets the first run work without root. */
-export const DEFAULT_ROOT_DIRECTORY = './data';
+// The default filesystem root directory is a rule, not a constant: see default-root.ts.
 export const DEFAULT_MAX_THREADS = 100;
 /** Distribution raises smaller maxthreads values to this. */
 export const MIN_MAX_THREADS = 25;

@@ -6,7 +6,9 @@ export type ConfigErrorCode =
   /** A value, key or YAML document that cannot be used. */
   | 'CONFIG_INVALID'
   /** The configuration file named by the operator cannot be read (missing, unreadable). */
-  | 'CONFIG_FILE_UNREADABLE';
+  | 'CONFIG_FILE_UNREADABLE'
+  /** The configuration file is not YAML (syntax error, recursive aliases). */
+  | 'CONFIG_UNPARSEABLE';
 
 export interface ConfigErrorDetails {
   /** Dotted key path, e.g. "storage.maintenance.uploadpurging.age"; absent for whole-document problems. */

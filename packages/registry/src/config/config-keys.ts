@@ -126,6 +126,9 @@ export const CONFIG_KEYS: KeySpec = struct({
     },
     cache: struct({ maxsize: scalar, maxidle: scalar, interval: scalar }),
   }),
+  // Ours, not distribution's: where mail goes (the old registry's smtp_* keys map here). Read into
+  // RegistryConfig.mail; sending is the lifecycle notifications' job.
+  mail: struct({ host: scalar, port: scalar, username: scalar, password: scalar, tls: scalar, from: scalar, to: { kind: 'list', items: scalar } }),
   validation: ignored,
   policy: ignored,
   compatibility: ignored,

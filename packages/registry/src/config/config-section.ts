@@ -5,9 +5,14 @@ import { isSecretKey } from './config-keys.js';
 import { describeNode, isNull, keysMatching, type ConfigNode, type MapNode } from './config-tree.js';
 import { parseByteSize } from './byte-size.js';
 import { parseGoDuration } from './go-duration.js';
+import type { RootDirectoryProbe } from './default-root.js';
 
 export interface ReadContext {
   source: string;
+  /** Relative paths in the configuration are taken from here (distribution uses the working directory). */
+  cwd: string;
+  /** Decides the default filesystem root directory. */
+  probe: RootDirectoryProbe;
   /** Lower-cased dotted key → the REGISTRY_* variable that set it. */
   origins: ReadonlyMap<string, string>;
   warnings: string[];

@@ -1,19 +1,25 @@
 // The untyped configuration tree that the file and REGISTRY_* variables are merged into before it
 // is read into a RegistryConfig. Scalars keep their source text, as Go's YAML decoder does for string
-// fields (so `secret: 0123` stays "0123", not the octal 83).
+// fields (so `secret: 0123` stays "0123", not the octal 83). A node may carry its origin (a flavor, an
+// environment variable, a default) so `config check` can say where each value came from.
 
-export interface ScalarNode {
+/** Where a value came from, e.g. "env REGISTRY_HTTP_ADDR", "flavor prod", "default"; absent: the file. */
+export interface Origin {
+  origin?: string;
+}
+
+export interface ScalarNode extends Origin {
   kind: 'scalar';
   /** Resolved YAML 1.1 value: what a free-form (driver parameter) position receives. */
   value: string | number | boolean | null;
   /** The text as written: what a string-typed position receives ("" for null). */
   text: string;
 }
-export interface ListNode {
+export interface ListNode extends Origin {
   kind: 'list';
   items: ConfigNode[];
 }
-export interface MapNode {
+export interface MapNode extends Origin {
   kind: 'map';
   /** Keys as written; lookups against the known structure are case-insensitive. */
   entries: Map<string, ConfigNode>;
@@ -30,6 +36,14 @@ export function mapNode(entries?: Iterable<[string, ConfigNode]>): MapNode {
 
 export function isNull(node: ConfigNode | undefined): boolean {
   return node === undefined || (node.kind === 'scalar' && node.value === null);
+}
+
+/** Stamps `origin` on `node` and everything inside it (in place), replacing earlier stamps; returns `node`. */
+export function stampOrigin<T extends ConfigNode>(node: T, origin: string): T {
+  node.origin = origin;
+  if (node.kind === 'list') for (const item of node.items) stampOrigin(item, origin);
+  if (node.kind === 'map') for (const child of node.entries.values()) stampOrigin(child, origin);
+  return node;
 }
 
 /** Every key of `map` equal to `name` ignoring case (more than one is a conflict the caller reports). */

@@ -5,13 +5,14 @@
 // created in lower case, lists take an index (an index equal to the length appends).
 import { invalidConfig } from './config-errors.js';
 import { CONFIG_KEYS, expandShorthand, type KeySpec } from './config-keys.js';
-import { isNull, mapNode, scalarNode, type ConfigNode, type ListNode, type MapNode } from './config-tree.js';
+import { isNull, mapNode, scalarNode, stampOrigin, type ConfigNode, type ListNode, type MapNode } from './config-tree.js';
 import { parseYamlTree } from './yaml-tree.js';
 
 const PREFIX = 'REGISTRY_';
 
 /** REGISTRY_ variables that locate the configuration rather than set a key (distribution's CLI reads this one too). */
 export const NOT_CONFIG_VARIABLES: ReadonlySet<string> = new Set(['REGISTRY_CONFIGURATION_PATH']);
+
 
 export interface EnvOverrideResult {
   root: MapNode;
@@ -61,7 +62,7 @@ class EnvPlacer {
     const [segment, ...rest] = segments;
     if (segment === undefined) {
       this.target = path;
-      return expandShorthand(this.payload(spec), spec);
+      return stampOrigin(expandShorthand(this.payload(spec), spec), `env ${this.name}`);
     }
     if (spec.kind === 'list' || (spec.kind === 'any' && current?.kind === 'list')) {
       if (current !== undefined && current.kind !== 'list') throw this.unplaceable(`${path.join('.')} is not a list`);

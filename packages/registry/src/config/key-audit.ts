@@ -7,6 +7,8 @@ import { isNull, type ConfigNode } from './config-tree.js';
 export interface KeyAudit {
   /** Dotted paths (as written) of distribution keys that are present but not supported yet. */
   ignored: string[];
+  /** Dotted paths of keys in no known structure (typos): warnings for serve, errors for `config check` and --strict. */
+  unknown: string[];
   warnings: string[];
 }
 
@@ -14,12 +16,13 @@ export function unsupportedKeyWarning(path: string, note?: string): string {
   return `configuration key "${path}" is not supported yet and is ignored${note === undefined ? '' : `: ${note}`}`;
 }
 
-export function unknownKeyWarning(path: string): string {
-  return `unknown configuration key "${path}"`;
+/** `origin` says where a key came from when not the file itself (a flavor, a variable). */
+export function unknownKeyWarning(path: string, origin?: string): string {
+  return `unknown configuration key "${path}"${origin === undefined ? '' : ` (${origin})`}`;
 }
 
 export function auditKeys(node: ConfigNode, spec: KeySpec): KeyAudit {
-  const audit: KeyAudit = { ignored: [], warnings: [] };
+  const audit: KeyAudit = { ignored: [], unknown: [], warnings: [] };
   walk(node, spec, '', audit);
   return audit;
 }
@@ -35,7 +38,10 @@ function walk(node: ConfigNode, spec: KeySpec, path: string, audit: KeyAudit): v
     for (const [key, child] of node.entries) {
       const childPath = path === '' ? key : `${path}.${key}`;
       const childSpec = fieldSpec(spec, key);
-      if (childSpec === undefined) audit.warnings.push(unknownKeyWarning(childPath));
+      if (childSpec === undefined) {
+        audit.unknown.push(childPath);
+        audit.warnings.push(unknownKeyWarning(childPath, child.origin));
+      }
       else walk(child, childSpec, childPath, audit);
     }
   } else if (spec.kind === 'map' && node.kind === 'map') {

@@ -1,11 +1,15 @@
-// Turns YAML text plus REGISTRY_* variables into a validated RegistryConfig: parse the file, apply
-// the environment (distribution's rule), warn about keys we do not act on, read each section with
-// its defaults. Pure: no file or process access, so tests drive it directly.
+// Turns YAML text plus REGISTRY_* variables into a validated RegistryConfig: parse the file (a flavors
+// file is first reduced to its chosen flavor), apply the environment (distribution's rule), warn about
+// keys we do not act on, read each section with its defaults. No file or process access except through
+// `options` (working directory, the default-root probe), so tests drive it directly.
 import { CONFIG_VERSION, DEFAULT_CATALOG_MAX_ENTRIES, DEFAULT_TAGS_MAX_TAGS } from './config-defaults.js';
 import { invalidConfig } from './config-errors.js';
 import { CONFIG_KEYS, expandShorthand, fieldSpec } from './config-keys.js';
 import { ConfigSection } from './config-section.js';
 import { mapNode, toPlain, type MapNode } from './config-tree.js';
+import { systemProbe, type RootDirectoryProbe } from './default-root.js';
+import { flavorFromEnv, isFlavorsFile, selectFlavor } from './flavors.js';
+import { readMail } from './mail-section.js';
 import { applyEnvOverrides } from './env-overrides.js';
 import { readHttp } from './http-section.js';
 import { auditKeys } from './key-audit.js';
@@ -15,15 +19,32 @@ import { readProxy } from './proxy-section.js';
 import { readStorage } from './storage-section.js';
 import { parseYamlTree } from './yaml-tree.js';
 
+export interface ParseOptions {
+  /** Relative paths (a rootdirectory of "./data") are taken from here; default process.cwd(). */
+  cwd?: string;
+  /** What decides the default root directory; default: this machine, as this process sees it. */
+  probe?: RootDirectoryProbe;
+}
+
 /**
  * @param yamlText the configuration file's text, or undefined when there is no file (defaults + environment)
- * @param env where REGISTRY_* variables are read from
+ * @param env where REGISTRY_* variables, SETTINGS_FLAVOR and `_env:` references are read from
  * @param source the file's path (or "defaults"), for `source` and messages
- * @throws ConfigError (CONFIG_INVALID) naming the key when a value cannot be used
+ * @throws ConfigError (CONFIG_INVALID) naming the key when a value cannot be used; CONFIG_UNPARSEABLE for text that is not YAML
  */
-export function parseConfig(yamlText: string | undefined, env: NodeJS.ProcessEnv, source: string): LoadedConfig {
+export function parseConfig(yamlText: string | undefined, env: NodeJS.ProcessEnv, source: string, options: ParseOptions = {}): LoadedConfig {
   const warnings: string[] = [];
-  const root = yamlText === undefined ? mapNode() : readFileTree(yamlText, source, warnings);
+  let root = yamlText === undefined ? mapNode() : readFileTree(yamlText, source, warnings);
+  const choice = flavorFromEnv(env);
+  let flavor: string | undefined;
+  if (yamlText !== undefined && isFlavorsFile(root, choice, source)) {
+    const selected = selectFlavor(root, choice, env, source);
+    root = selected.root;
+    flavor = choice.name;
+    warnings.push(...selected.warnings);
+  } else if (choice.explicit) {
+    warnings.push(`SETTINGS_FLAVOR=${choice.name} is ignored: ${yamlText === undefined ? 'no configuration file is read' : `${source} is not a flavors file`}`);
+  }
   for (const [key, node] of root.entries) {
     const spec = fieldSpec(CONFIG_KEYS, key);
     if (spec?.shorthand) root.entries.set(key, expandShorthand(node, spec));
@@ -32,19 +53,21 @@ export function parseConfig(yamlText: string | undefined, env: NodeJS.ProcessEnv
   const audit = auditKeys(root, CONFIG_KEYS);
   warnings.push(...envWarnings, ...audit.warnings);
 
-  const section = ConfigSection.root(root, { source, origins, warnings });
+  const probe = options.probe ?? systemProbe(env);
+  const section = ConfigSection.root(root, { source, origins, warnings, cwd: options.cwd ?? process.cwd(), probe });
   const config: RegistryConfig = {
-    version: readVersion(section, yamlText !== undefined),
+    version: readVersion(section, yamlText === undefined ? 'none' : flavor === undefined ? 'file' : 'flavors'),
     log: readLog(section),
-    storage: readStorage(section),
+    storage: readStorage(section, yamlText !== undefined),
     http: readHttp(section),
     catalog: { maxEntries: readPageLimit(section.section('catalog'), 'maxentries', DEFAULT_CATALOG_MAX_ENTRIES) },
     tags: { maxTags: readPageLimit(section.section('tags'), 'maxtags', DEFAULT_TAGS_MAX_TAGS) },
     proxy: readProxy(section),
+    mail: readMail(section),
     ignoredKeys: audit.ignored,
     raw: toPlain(root) as Record<string, unknown>,
   };
-  return { config, warnings, source };
+  return { config, warnings, source, flavor, unknownKeys: audit.unknown, tree: root };
 }
 
 function readFileTree(yamlText: string, source: string, warnings: string[]): MapNode {
@@ -57,11 +80,12 @@ function readFileTree(yamlText: string, source: string, warnings: string[]): Map
   return parsed.node;
 }
 
-/** Distribution requires `version: 0.1` in a file; without a file we assume it. */
-function readVersion(root: ConfigSection, fromFile: boolean): typeof CONFIG_VERSION {
+/** Distribution requires `version: 0.1` in a file; without a file we assume it, and a flavors file never had one. */
+function readVersion(root: ConfigSection, kind: 'file' | 'flavors' | 'none'): typeof CONFIG_VERSION {
   const version = root.string('version');
   if (version === undefined || version === '') {
-    if (fromFile) root.fail('version', `is required (add "version: ${CONFIG_VERSION}" at the top)`);
+    if (kind === 'file') root.fail('version', `is required (add "version: ${CONFIG_VERSION}" at the top)`);
+    if (kind === 'flavors') return CONFIG_VERSION;
     root.warn(`configuration key "version" is not set; assuming ${CONFIG_VERSION}`);
     return CONFIG_VERSION;
   }

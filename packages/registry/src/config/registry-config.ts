@@ -1,6 +1,7 @@
 // The typed, validated configuration the server runs with: camelCase fields, every default applied.
 // Built from distribution's config.yml format (plus REGISTRY_* variables) by parseConfig/loadConfig.
 import type { StorageDriverName } from './config-keys.js';
+import type { MapNode } from './config-tree.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug';
 export type LogFormatter = 'json' | 'text' | 'logstash';
@@ -109,6 +110,22 @@ export interface ProxyConfig {
   cache: { maxBytes?: number; maxIdleMs?: number; intervalMs: number };
 }
 
+/** Where mail goes (`mail`, or the old registry's smtp_* keys). Read now; sent by the lifecycle notifications. */
+export interface MailConfig {
+  /** SMTP server host. */
+  host: string;
+  port: number;
+  username: string | undefined;
+  /** Never log it. */
+  password: string | undefined;
+  /** TLS to the server (the old smtp_secure). */
+  tls: boolean;
+  /** Sender address; undefined: the sender decides. */
+  from: string | undefined;
+  /** Recipients (a comma-separated string is split). */
+  to: string[];
+}
+
 export interface RegistryConfig {
   version: '0.1';
   log: LogConfig;
@@ -119,6 +136,8 @@ export interface RegistryConfig {
   /** Most tags /v2/<name>/tags/list returns in one page. */
   tags: { maxTags: number };
   proxy: ProxyConfig;
+  /** Undefined when no `mail` section (nor old smtp_* keys) is configured. */
+  mail: MailConfig | undefined;
   /**
    * Dotted paths (as written) of distribution keys present in the configuration that we do not support
    * yet and ignore, e.g. ["auth", "storage.cache"]: each also produced a warning. Lets the server refuse
@@ -135,4 +154,10 @@ export interface LoadedConfig {
   warnings: string[];
   /** The file path read, or "defaults" when no file was. */
   source: string;
+  /** The flavor read when the file is a flavors file (SETTINGS_FLAVOR, default dev). */
+  flavor: string | undefined;
+  /** Dotted paths of keys that are in no known structure (typos): `config check` and `serve --strict` refuse them. */
+  unknownKeys: string[];
+  /** The merged tree (flavor, file, REGISTRY_* variables) with each value's origin, for `config check`. Holds secrets. */
+  tree: MapNode;
 }

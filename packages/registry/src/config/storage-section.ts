@@ -1,8 +1,8 @@
 // Reads `storage` into StorageConfig: exactly one driver (distribution's rule; maintenance, cache,
 // delete, redirect and tag are sections, not drivers), its parameters, and the storage-wide settings.
+import { resolve } from 'node:path';
 import {
   DEFAULT_MAX_THREADS,
-  DEFAULT_ROOT_DIRECTORY,
   DEFAULT_STORAGE_DRIVER,
   DEFAULT_UPLOAD_PURGING,
   MIN_MAX_THREADS,
@@ -11,13 +11,24 @@ import { FOREIGN_DRIVERS, STORAGE_SECTIONS, SUPPORTED_DRIVERS, type StorageDrive
 import type { ConfigSection } from './config-section.js';
 import { toPlain } from './config-tree.js';
 import type { StorageConfig, UploadPurgingConfig } from './registry-config.js';
+import { resolveDefaultRootDirectory } from './default-root.js';
 
 const KNOWN_DRIVERS: readonly string[] = [...SUPPORTED_DRIVERS, ...FOREIGN_DRIVERS];
 const SECTIONS: readonly string[] = STORAGE_SECTIONS;
 
-export function readStorage(root: ConfigSection): StorageConfig {
+/**
+ * @param required true when a configuration file was read: like distribution, a file must configure the
+ * storage (itself or through REGISTRY_STORAGE_* variables); only the no-file defaults pick one.
+ */
+export function readStorage(root: ConfigSection, required: boolean): StorageConfig {
   const storage = root.section('storage');
   const driver = selectDriver(storage);
+  if (driver === undefined && required) {
+    root.fail(
+      'storage',
+      `no storage configuration provided: name a driver, e.g. storage.filesystem.rootdirectory or storage.s3 (${SUPPORTED_DRIVERS.join(', ')}), in the file or with REGISTRY_STORAGE_* variables`,
+    );
+  }
   const driverIsDefault = driver === undefined;
   const name: StorageDriverName = driver ?? DEFAULT_STORAGE_DRIVER;
   return {
@@ -42,7 +53,7 @@ function selectDriver(storage: ConfigSection): StorageDriverName | undefined {
   if (drivers.length > 1) storage.fail('', `exactly one storage driver may be configured, found ${drivers.join(', ')}`);
   const [key] = drivers;
   if (key === undefined) {
-    // A misspelt driver must not silently fall back to ./data: the key audit warns about the spelling, this stops.
+    // A misspelt driver must not silently fall back to the default: the key audit warns about the spelling, this stops.
     if (candidates.length > 0) {
       storage.fail('', `no storage driver configured (unknown ${candidates.map((c) => JSON.stringify(c)).join(', ')}; supported: ${SUPPORTED_DRIVERS.join(', ')})`);
     }
@@ -54,9 +65,11 @@ function selectDriver(storage: ConfigSection): StorageDriverName | undefined {
   return supported;
 }
 
+/** The root directory is absolute after loading: relative to the working directory (as distribution), or the default rule. */
 function readFilesystem(fs: ConfigSection): { rootDirectory: string; maxThreads: number } {
-  const rootDirectory = fs.string('rootdirectory') ?? DEFAULT_ROOT_DIRECTORY;
-  if (rootDirectory === '') fs.fail('rootdirectory', 'must not be empty');
+  const written = fs.string('rootdirectory');
+  if (written === '') fs.fail('rootdirectory', 'must not be empty');
+  const rootDirectory = written === undefined ? resolveDefaultRootDirectory(fs.context.probe) : resolve(fs.context.cwd, written);
   let maxThreads = fs.integer('maxthreads') ?? DEFAULT_MAX_THREADS;
   if (maxThreads < MIN_MAX_THREADS) {
     fs.warn(`${fs.keyPath('maxthreads')} is below the minimum of ${MIN_MAX_THREADS}; using ${MIN_MAX_THREADS}`);

@@ -3,7 +3,7 @@
 // anchors, the first document only. Error messages give line and column but never quote the source,
 // which may hold secrets.
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type YAMLError } from 'yaml';
-import { invalidConfig } from './config-errors.js';
+import { ConfigError, invalidConfig } from './config-errors.js';
 import { mapNode, scalarNode, type ConfigNode, type MapNode } from './config-tree.js';
 
 /** Where YAML came from, for messages: a file path, or an environment variable's name. */
@@ -36,7 +36,7 @@ export function parseYamlTree(text: string, origin: YamlOrigin): YamlTree {
   };
   for (const d of docs) {
     const error = d.errors[0];
-    if (error) throw invalidConfig('', `${where(error)}: ${error.message}`, { source: origin.source, envVar: origin.envVar });
+    if (error) throw syntaxError(origin, `${where(error)}: ${error.message}`);
   }
   if (docs.length > 1) warnings.push(`${origin.description}: only the first YAML document is read; ${docs.length - 1} more ignored`);
   for (const w of doc.warnings) warnings.push(`${where(w)}: ${w.message}`);
@@ -89,8 +89,14 @@ class TreeConverter {
   }
 
   private fail(problem: string): never {
-    throw invalidConfig('', `${this.origin.description}: ${problem}`, { source: this.origin.source, envVar: this.origin.envVar });
+    throw syntaxError(this.origin, `${this.origin.description}: ${problem}`);
   }
+}
+
+/** A file that is not YAML is unreadable (`config check` exits 2); a variable's bad YAML is a bad value. */
+function syntaxError(origin: YamlOrigin, problem: string): ConfigError {
+  if (origin.envVar !== undefined) return invalidConfig('', problem, { source: origin.source, envVar: origin.envVar });
+  return new ConfigError('CONFIG_UNPARSEABLE', `cannot parse configuration: ${problem}`, { source: origin.source });
 }
 
 function scalarFrom(value: unknown, source: string | undefined): ConfigNode {
