@@ -1,16 +1,31 @@
 #!/usr/bin/env node
-// The `private-registry` command: `serve [config]` runs the registry until SIGTERM/SIGINT.
+// The `private-registry` command: `serve [config]` runs the registry until SIGTERM/SIGINT; `config check`
+// prints the configuration `serve` would run with and whether it is acceptable.
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { createLogger } from '@private-registry/core';
-import { loadConfig } from './config/index.js';
+import { checkConfig } from './config-check-command.js';
+import { invalidConfig, loadConfig, type LoadConfigOptions } from './config/index.js';
 import { loggerFor, startRegistry } from './registry-runtime.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
-async function serve(configArg: string | undefined, options: { config?: string }): Promise<void> {
-  const file = options.config ?? configArg ?? process.env.REGISTRY_CONFIGURATION_PATH;
-  const loaded = await loadConfig(file ? { file, env: process.env } : { env: process.env });
+const CONFIG_HELP = `
+The configuration file is --config FILE (or the argument), else $REGISTRY_CONFIGURATION_PATH, else
+$DOCKER_REGISTRY_CONFIG (the old docker-registry's variable; a flavors file, flavor $SETTINGS_FLAVOR,
+default "dev"). REGISTRY_* variables override any key. With no file: 0.0.0.0:5000, filesystem storage
+under /var/lib/registry when this process may write there, else \${XDG_DATA_HOME:-~/.local/share}/private-registry.`;
+
+function loadOptions(configArg: string | undefined, options: { config?: string }): LoadConfigOptions {
+  const file = options.config ?? configArg;
+  return file === undefined ? { env: process.env } : { file, env: process.env };
+}
+
+async function serve(configArg: string | undefined, options: { config?: string; strict?: boolean }): Promise<void> {
+  const loaded = await loadConfig(loadOptions(configArg, options));
+  if (options.strict && loaded.unknownKeys.length > 0) {
+    throw invalidConfig(loaded.unknownKeys[0] ?? '', `unknown configuration key${loaded.unknownKeys.length > 1 ? `s ${loaded.unknownKeys.map((k) => `"${k}"`).join(', ')}` : ''} (--strict)`);
+  }
   const log = loggerFor(loaded.config).child({ version: pkg.version });
   const registry = await startRegistry(loaded, log);
   let stopping = false;
@@ -36,6 +51,13 @@ async function serve(configArg: string | undefined, options: { config?: string }
   process.on('SIGINT', stop);
 }
 
+async function check(configArg: string | undefined, options: { config?: string }): Promise<void> {
+  const result = await checkConfig(loadOptions(configArg, options));
+  process.stdout.write(result.stdout);
+  process.stderr.write(result.stderr);
+  process.exitCode = result.exitCode;
+}
+
 const program = new Command()
   .name('private-registry')
   .description('A private OCI/Docker container registry (OCI Distribution API v1.1).')
@@ -43,10 +65,27 @@ const program = new Command()
 
 program
   .command('serve')
-  .description('run the registry; with no configuration: 0.0.0.0:5000, filesystem storage under ./data')
-  .argument('[config]', "configuration file in CNCF distribution's config.yml format")
+  .description('run the registry')
+  .argument('[config]', "configuration file: CNCF distribution's config.yml format, or an old docker-registry flavors file")
   .option('-c, --config <file>', 'configuration file (same as the argument)')
+  .option('--strict', 'refuse to start on unknown configuration keys (otherwise a warning)')
+  .addHelpText('after', CONFIG_HELP)
   .action(serve);
+
+const config = program.command('config').description('configuration tools');
+config
+  .command('check')
+  .description('print the effective configuration (secrets <redacted>, each value with its source) and validate it')
+  .argument('[config]', 'configuration file (same rules as serve)')
+  .option('-c, --config <file>', 'configuration file (same as the argument)')
+  .addHelpText(
+    'after',
+    `${CONFIG_HELP}
+
+Warnings go to stderr. Exit status: 0 the configuration is valid (warnings allowed); 1 invalid values or
+unknown keys (serve would refuse, or --strict would); 2 the file cannot be read or is not YAML.`,
+  )
+  .action(check);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   // Startup errors (bad configuration, port in use) are the operator's to fix: one clear line.

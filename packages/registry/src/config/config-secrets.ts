@@ -1,9 +1,10 @@
 // A copy of a RegistryConfig that is safe to print (e.g. a "show config" command): secret values
 // (http.secret, S3 keys, passwords in sections kept raw) replaced by a marker.
 import { isSecretKey } from './config-keys.js';
+import { REDACTED } from './effective-config.js';
 import type { RegistryConfig } from './registry-config.js';
 
-export const REDACTED = '[redacted]';
+export { REDACTED };
 
 export function redactConfig(config: RegistryConfig): RegistryConfig {
   return {
@@ -11,6 +12,7 @@ export function redactConfig(config: RegistryConfig): RegistryConfig {
     http: { ...config.http, secret: config.http.secret === undefined ? undefined : REDACTED },
     storage: { ...config.storage, s3: config.storage.s3 === undefined ? undefined : redactTree(config.storage.s3, 'storage.s3') },
     raw: redactTree(config.raw, ''),
+    mail: config.mail === undefined ? undefined : { ...config.mail, password: config.mail.password === undefined ? undefined : REDACTED },
   };
 }
 

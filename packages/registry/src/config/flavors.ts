@@ -51,9 +51,9 @@ export function selectFlavor(root: MapNode, flavor: FlavorChoice, env: NodeJS.Pr
   const defined = [...root.entries.keys()].filter((k) => k !== COMMON_FLAVOR);
   const chosen = root.entries.get(flavor.name);
   if (chosen === undefined) {
-    const how = flavor.explicit ? 'set by SETTINGS_FLAVOR' : `the default; set SETTINGS_FLAVOR to choose`;
+    const how = flavor.explicit ? '' : ' (the default; set SETTINGS_FLAVOR to choose)';
     const known = defined.length === 0 ? 'it defines no flavor besides common' : `its flavors: ${defined.join(', ')}`;
-    throw invalidConfig('', `flavor "${flavor.name}" (${how}) is not defined in ${source}; ${known}`, { source, ...(flavor.explicit ? { envVar: 'SETTINGS_FLAVOR' } : {}) });
+    throw invalidConfig('', `flavor "${flavor.name}"${how} is not defined in ${source}; ${known}`, { source, ...(flavor.explicit ? { envVar: 'SETTINGS_FLAVOR' } : {}) });
   }
   const layers: [string, ConfigNode | undefined][] = flavor.name === COMMON_FLAVOR ? [[COMMON_FLAVOR, chosen]] : [[COMMON_FLAVOR, root.entries.get(COMMON_FLAVOR)], [flavor.name, chosen]];
   let merged = mapNode();

@@ -23,15 +23,9 @@ const SECTIONS: readonly string[] = STORAGE_SECTIONS;
 export function readStorage(root: ConfigSection, required: boolean): StorageConfig {
   const storage = root.section('storage');
   const driver = selectDriver(storage);
-  if (driver === undefined && required) {
-    root.fail(
-      'storage',
-      `no storage configuration provided: name a driver, e.g. storage.filesystem.rootdirectory or storage.s3 (${SUPPORTED_DRIVERS.join(', ')}), in the file or with REGISTRY_STORAGE_* variables`,
-    );
-  }
   const driverIsDefault = driver === undefined;
   const name: StorageDriverName = driver ?? DEFAULT_STORAGE_DRIVER;
-  return {
+  const config: StorageConfig = {
     driver: name,
     driverIsDefault,
     filesystem: name === 'filesystem' ? readFilesystem(storage.section('filesystem')) : undefined,
@@ -43,6 +37,14 @@ export function readStorage(root: ConfigSection, required: boolean): StorageConf
       readOnly: { enabled: storage.section('maintenance').section('readonly').bool('enabled') ?? false },
     },
   };
+  // Checked after the values, so a bad value is reported first, whatever else is missing.
+  if (driver === undefined && required) {
+    root.fail(
+      'storage',
+      `no storage configuration provided: name a driver, e.g. storage.filesystem.rootdirectory or storage.s3 (${SUPPORTED_DRIVERS.join(', ')}), in the file or with REGISTRY_STORAGE_* variables`,
+    );
+  }
+  return config;
 }
 
 /** The configured driver, or undefined when none is (the default applies). */

@@ -21,10 +21,10 @@ describe('config: defaults', function () {
     expect(config.http.listen).to.deep.equal({ net: 'tcp', host: '0.0.0.0', port: 5000 });
   });
 
-  it('stores on the filesystem under ./data (not /var/lib/registry) so a first run needs no root', function () {
+  it("stores on the filesystem under distribution's /var/lib/registry where the process may create it", function () {
     expect(config.storage.driver).to.equal('filesystem');
     expect(config.storage.driverIsDefault).to.equal(true);
-    expect(config.storage.filesystem).to.deep.equal({ rootDirectory: './data', maxThreads: 100 });
+    expect(config.storage.filesystem).to.deep.equal({ rootDirectory: '/var/lib/registry', maxThreads: 100 });
     expect(config.storage.s3).to.equal(undefined);
   });
 
@@ -63,10 +63,11 @@ describe('config: defaults', function () {
   });
 
   it('fills in defaults around a file that sets only a few keys', function () {
-    const loaded = parse('version: 0.1\nstorage:\n  delete:\n    enabled: true\n');
+    const loaded = parse('version: 0.1\nstorage:\n  filesystem:\n  delete:\n    enabled: true\n');
     expect(loaded.warnings).to.deep.equal([]);
     expect(loaded.config.storage.driver).to.equal('filesystem');
-    expect(loaded.config.storage.driverIsDefault).to.equal(true);
+    expect(loaded.config.storage.driverIsDefault).to.equal(false);
+    expect(loaded.config.storage.filesystem?.rootDirectory).to.equal('/var/lib/registry');
     expect(loaded.config.storage.delete.enabled).to.equal(true);
     expect(loaded.config.http.addrIsDefault).to.equal(true);
   });

@@ -1,9 +1,18 @@
 // Shared by the configuration tests: parse a YAML string, and assert a ConfigError naming a key.
 import { expect } from 'chai';
-import { ConfigError, parseConfig, type LoadedConfig } from '../../src/config/index.js';
+import { ConfigError, parseConfig, type LoadedConfig, type RootDirectoryProbe } from '../../src/config/index.js';
 
-export function parse(yaml: string | undefined, env: NodeJS.ProcessEnv = {}): LoadedConfig {
-  return parseConfig(yaml, env, yaml === undefined ? 'defaults' : 'config.yml');
+/** A machine where only the directories listed exist, all writable (e.g. ['/var/lib'] for a root process). */
+export function fakeProbe(writable: readonly string[], env: NodeJS.ProcessEnv = {}, existing: readonly string[] = writable): RootDirectoryProbe {
+  return { env, exists: (path) => existing.includes(path), writableDirectory: (path) => writable.includes(path), homedir: () => '/home/fallback' };
+}
+
+/** Where relative paths in the test configurations start. */
+export const TEST_CWD = '/srv/work';
+
+/** Parses as a root process would on a machine with a writable /var/lib, in TEST_CWD. */
+export function parse(yaml: string | undefined, env: NodeJS.ProcessEnv = {}, probe: RootDirectoryProbe = fakeProbe(['/var/lib'])): LoadedConfig {
+  return parseConfig(yaml, env, yaml === undefined ? 'defaults' : 'config.yml', { cwd: TEST_CWD, probe });
 }
 
 /** Runs `fn`, expects a CONFIG_INVALID ConfigError whose message names `key` and contains each fragment. */
@@ -26,9 +35,10 @@ export function expectInvalid(fn: () => unknown, key: string, ...fragments: stri
   return err;
 }
 
-/** A minimal valid file with the given extra YAML appended. */
+/** A minimal valid file (a version, and in-memory storage unless `yaml` has a storage section) with `yaml` appended. */
 export function withVersion(yaml: string): string {
-  return `version: 0.1\n${yaml}`;
+  const storage = /^storage:/im.test(yaml) ? '' : 'storage:\n  inmemory:\n';
+  return `version: 0.1\n${storage}${yaml}`;
 }
 
 /** The one unsupported-key warning that carries a consequence: auth is not enforced. */

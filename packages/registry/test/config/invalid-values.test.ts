@@ -1,7 +1,8 @@
 // A value the registry cannot use stops startup with a message naming the key (and the variable, if
 // one set it) rather than starting with a surprise.
 import { expect } from 'chai';
-import { expectInvalid, parse, withVersion } from './config-test-helpers.js';
+import { ConfigError } from '../../src/config/index.js';
+import { expectInvalid, parse, TEST_CWD, withVersion } from './config-test-helpers.js';
 
 describe('config: invalid values stop startup and name the key', function () {
   it('http.addr that is not a host:port', function () {
@@ -108,8 +109,30 @@ describe('config: invalid values stop startup and name the key', function () {
 
   it('a file that is not a mapping, or not YAML', function () {
     expectInvalid(() => parse('- a\n- b\n'), '', 'config.yml: expected a mapping of configuration keys');
-    expectInvalid(() => parse('version: 0.1\nhttp:\n  addr: "unclosed\n'), '', 'config.yml:');
-    expectInvalid(() => parse('version: 0.1\nversion: 0.1\n'), '', 'config.yml:2:1');
+  });
+
+  it('a file that is not YAML is unparseable (CONFIG_UNPARSEABLE: config check exits 2), with line and column', function () {
+    for (const [text, where] of [['version: 0.1\nhttp:\n  addr: "unclosed\n', 'config.yml:'], ['version: 0.1\nversion: 0.1\n', 'config.yml:2:1']] as const) {
+      let caught: unknown;
+      try {
+        parse(text);
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught).to.be.instanceOf(ConfigError);
+      expect((caught as ConfigError).code).to.equal('CONFIG_UNPARSEABLE');
+      expect((caught as ConfigError).message).to.match(/^cannot parse configuration: /).and.include(where);
+    }
+  });
+
+  it('a file that configures no storage driver, naming storage (only the no-file defaults pick one)', function () {
+    expectInvalid(() => parse('version: 0.1\nhttp:\n  addr: :5000\n'), 'storage', 'no storage configuration provided');
+    expectInvalid(() => parse('version: 0.1\nstorage:\n  delete:\n    enabled: true\n'), 'storage', 'no storage configuration provided');
+  });
+
+  it('accepts a file whose storage is given only by REGISTRY_STORAGE_* variables', function () {
+    const { config } = parse('version: 0.1\n', { REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY: 'relative/store' });
+    expect(config.storage.filesystem?.rootDirectory).to.equal(`${TEST_CWD}/relative/store`);
   });
 
   it('names the environment variable that set a bad value', function () {

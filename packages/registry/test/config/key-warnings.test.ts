@@ -109,7 +109,7 @@ http:
   });
 
   it('reads only the first YAML document, and says so', function () {
-    const { config, warnings } = parse('version: 0.1\nlog:\n  level: debug\n---\nlog:\n  level: error\n');
+    const { config, warnings } = parse('version: 0.1\nstorage: inmemory\nlog:\n  level: debug\n---\nlog:\n  level: error\n');
     expect(config.log.level).to.equal('debug');
     expect(warnings).to.deep.equal(['config.yml: only the first YAML document is read; 1 more ignored']);
   });

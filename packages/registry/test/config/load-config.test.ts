@@ -26,7 +26,7 @@ describe('config: loadConfig', function () {
 
   it('applies the environment it is given over the file', async function () {
     const file = join(dir, 'env.yml');
-    await writeFile(file, 'version: 0.1\nhttp:\n  addr: :5000\n');
+    await writeFile(file, 'version: 0.1\nstorage: inmemory\nhttp:\n  addr: :5000\n');
     const { config } = await loadConfig({ file, env: { REGISTRY_HTTP_ADDR: ':6000' } });
     expect(config.http.addr).to.equal(':6000');
   });
@@ -39,7 +39,7 @@ describe('config: loadConfig', function () {
 
   it('falls back to REGISTRY_CONFIGURATION_PATH, as distribution does', async function () {
     const file = join(dir, 'from-env.yml');
-    await writeFile(file, 'version: 0.1\nlog:\n  level: debug\n');
+    await writeFile(file, 'version: 0.1\nstorage: inmemory\nlog:\n  level: debug\n');
     const { source, config } = await loadConfig({ env: { REGISTRY_CONFIGURATION_PATH: file } });
     expect(source).to.equal(file);
     expect(config.log.level).to.equal('debug');
@@ -68,7 +68,7 @@ describe('config: loadConfig', function () {
 
   it('passes a bad value in the file on as CONFIG_INVALID with the file as source', async function () {
     const file = join(dir, 'bad.yml');
-    await writeFile(file, 'version: 0.1\nhttp:\n  addr: abc\n');
+    await writeFile(file, 'version: 0.1\nstorage: inmemory\nhttp:\n  addr: abc\n');
     const err = await loadConfig({ file, env: {} }).then(
       () => undefined,
       (e: unknown) => e,

@@ -264,7 +264,7 @@ describe('config: distribution sample files', function () {
     });
 
     it('reads "auth: htpasswd" as an htpasswd section, kept raw', function () {
-      expect(parse('version: 0.1\nauth: htpasswd\n').config.raw['auth']).to.deep.equal({ htpasswd: {} });
+      expect(parse('version: 0.1\nstorage: inmemory\nauth: htpasswd\n').config.raw['auth']).to.deep.equal({ htpasswd: {} });
     });
   });
 
