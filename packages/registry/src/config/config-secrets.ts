@@ -1,7 +1,7 @@
 // A copy of a RegistryConfig that is safe to print (e.g. a "show config" command): secret values
-// (http.secret, S3 keys, passwords in sections kept raw) replaced by a marker.
+// (http.secret, S3 keys, passwords in sections kept raw, a password inside a URL) replaced by a marker.
 import { isSecretKey } from './config-keys.js';
-import { REDACTED } from './effective-config.js';
+import { REDACTED, redactUrlPassword } from './effective-config.js';
 import type { RegistryConfig } from './registry-config.js';
 
 export { REDACTED };
@@ -25,5 +25,5 @@ function redactValue(value: unknown, path: string): unknown {
   if (isSecretKey(path) && typeof value !== 'object') return REDACTED;
   if (Array.isArray(value)) return value.map((v, i) => redactValue(v, `${path}.${i}`));
   if (typeof value === 'object') return redactTree(value as Record<string, unknown>, path);
-  return value;
+  return typeof value === 'string' ? redactUrlPassword(value) : value;
 }
