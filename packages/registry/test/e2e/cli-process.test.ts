@@ -10,6 +10,7 @@ import { cleanupTestbed, freePort, tempDir, waitForHttp, type ManagedProcess } f
 import { RegistryApiClient } from '../api/api-client.js';
 import { randomBlob } from '../api/oci-content.js';
 import { blobDataPath, CLI_PATH, runCli, spawnCli, startOurRegistry, type OurRegistry } from './interop-helpers.js';
+import { sharedDir, spawnCliUnprivileged } from './config-cli-helpers.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -66,19 +67,21 @@ describe('the private-registry CLI as an operator runs it @e2e', function () {
     expect(await child.stop()).to.deep.equal({ code: 0, signal: null });
   });
 
-  it('with no configuration at all, listens on 0.0.0.0:5000 and stores under ./data', async function () {
+  it('with no configuration at all, listens on 0.0.0.0:5000 and stores under the absolute default root (XDG for a non-root user)', async function () {
     if (!(await port5000IsFree())) {
       this.test!.title += ' (skipped: port 5000 is taken on this machine, the default cannot bind)';
       this.skip();
     }
-    const cwd = (await tempDir('cli-defaults')).path;
-    const logFile = join((await tempDir('cli-defaults-log')).path, 'registry.log');
-    const child = await spawnCli(['serve'], { cwd, logFile });
+    // Run as nobody when root: the root default is the real /var/lib/registry, which a test must never fill.
+    const cwd = await sharedDir('cli-defaults');
+    const xdg = await sharedDir('cli-defaults-xdg');
+    const child = await spawnCliUnprivileged(['serve'], { cwd, env: { XDG_DATA_HOME: xdg, HOME: '/nonexistent' } });
     await waitForHttp('http://127.0.0.1:5000/v2/', { timeoutMs: 15_000, process: child });
 
+    const root = join(xdg, 'private-registry');
     const line = await child.waitForLog('no configuration file');
-    expect(line).to.contain('0.0.0.0:5000').and.contain('./data');
-    const blob = await pushBlobAndLocate('http://127.0.0.1:5000', join(cwd, 'data'));
+    expect(line).to.contain('0.0.0.0:5000').and.contain(root);
+    const blob = await pushBlobAndLocate('http://127.0.0.1:5000', root);
     expect((await readFile(blob.path)).equals(blob.bytes)).to.equal(true);
     expect(await child.stop()).to.deep.equal({ code: 0, signal: null });
   });
