@@ -13,7 +13,8 @@ describe('the registry process with a closed stdout @e2e', () => {
     const port = await freePort();
     const child = spawn(process.execPath, [CLI_PATH, 'serve'], {
       cwd: dir.path,
-      env: { ...process.env, REGISTRY_HTTP_ADDR: `127.0.0.1:${port}`, REGISTRY_CONFIGURATION_PATH: '' },
+      // An explicit root: as root, the default would be the real /var/lib/registry.
+      env: { ...process.env, REGISTRY_HTTP_ADDR: `127.0.0.1:${port}`, REGISTRY_CONFIGURATION_PATH: '', REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY: dir.path },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     try {
