@@ -68,6 +68,10 @@ class LegacyMapper {
     // Mail keys also came grouped under `email_exceptions:` in the old config_sample.yml.
     const email = this.take('email_exceptions');
     if (email?.kind === 'map') for (const [k, v] of email.entries) if (!findEntry(this.root, k)) this.root.entries.set(k, v);
+    // The old registry sent mail only with an smtp_host; its sample sets port and addresses regardless.
+    if (isNull(findEntry(this.root, 'smtp_host')?.[1])) {
+      for (const key of ['smtp_host', 'smtp_port', 'smtp_login', 'smtp_password', 'smtp_secure', 'from_addr', 'to_addr']) this.take(key);
+    }
     this.mapMirroring();
     for (const key of MEANINGLESS_KEYS) {
       const node = this.take(key);
