@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { createLogger } from '@private-registry/core';
 import { checkConfig } from './config-check-command.js';
 import { invalidConfig, loadConfig, type LoadConfigOptions } from './config/index.js';
-import { loggerFor, startRegistry } from './registry-runtime.js';
+import { loggerFor, startRegistry, type RunningRegistry } from './registry-runtime.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -27,7 +27,7 @@ async function serve(configArg: string | undefined, options: { config?: string; 
     throw invalidConfig(loaded.unknownKeys[0] ?? '', `unknown configuration key${loaded.unknownKeys.length > 1 ? `s ${loaded.unknownKeys.map((k) => `"${k}"`).join(', ')}` : ''} (--strict)`);
   }
   const log = loggerFor(loaded.config).child({ version: pkg.version });
-  const registry = await startRegistry(loaded, log);
+  let registry: RunningRegistry | undefined;
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) {
@@ -35,6 +35,8 @@ async function serve(configArg: string | undefined, options: { config?: string; 
       process.exit(1);
     }
     stopping = true;
+    // A signal during startup is handled once the registry is up (see below).
+    if (registry === undefined) return;
     log.info({ signal, drainTimeoutMs: loaded.config.http.drainTimeoutMs }, 'shutting down: finishing requests in flight');
     registry.close().then(
       () => {
@@ -47,8 +49,20 @@ async function serve(configArg: string | undefined, options: { config?: string; 
       },
     );
   };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  // Installed before startup: the "registry listening" line is written before startRegistry returns, and
+  // a SIGTERM sent on seeing it must not meet the default action (killed by the signal, no drain).
+  let earlySignal: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (registry === undefined && !stopping) earlySignal = signal;
+    stop(signal);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  registry = await startRegistry(loaded, log);
+  if (earlySignal !== undefined) {
+    stopping = false;
+    stop(earlySignal);
+  }
 }
 
 async function check(configArg: string | undefined, options: { config?: string }): Promise<void> {

@@ -28,7 +28,6 @@ export async function checkConfig(options: LoadConfigOptions): Promise<CheckOutp
     const unreadable = err.code === 'CONFIG_FILE_UNREADABLE' || err.code === 'CONFIG_UNPARSEABLE';
     return { exitCode: unreadable ? CHECK_EXIT.unreadable : CHECK_EXIT.invalid, stdout: '', stderr: `error: ${err.message}\n` };
   }
-  const unknown = new Set(loaded.unknownKeys);
   for (const warning of loaded.warnings) {
     if (/^unknown configuration key "/.test(warning)) errors.push(warning);
     else warnings.push(warning);
@@ -38,10 +37,8 @@ export async function checkConfig(options: LoadConfigOptions): Promise<CheckOutp
     try {
       parseS3Settings(loaded.config.storage.s3 ?? {}, (message) => {
         const typo = S3_UNKNOWN.exec(message);
-        if (typo) {
-          unknown.add(`storage.s3.${typo[1]}`);
-          errors.push(`unknown configuration key "storage.s3.${typo[1]}"`);
-        } else warnings.push(message);
+        if (typo) errors.push(`unknown configuration key "storage.s3.${typo[1]}"`);
+        else warnings.push(message);
       });
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
