@@ -19,3 +19,24 @@ export const ROUTES: Record<Endpoint, Partial<Record<Method, Handler>>> = {
   upload: { GET: getUploadStatus, PATCH: patchUpload, PUT: completeUpload, DELETE: cancelUpload },
   referrers: { GET: listReferrers },
 };
+
+export interface MethodPolicy {
+  readOnly: boolean;
+  deleteEnabled: boolean;
+}
+
+/**
+ * The Allow header of a 405 (RFC 9110 requires it): the endpoint's methods, less those the storage policy
+ * turns off (writes in read-only mode, DELETE of manifests and blobs while deletes are disabled).
+ */
+export function allowedMethods(endpoint: Endpoint, policy?: MethodPolicy): string {
+  return (Object.keys(ROUTES[endpoint]) as Method[])
+    .filter((method) => {
+      if (policy === undefined) return true;
+      if (method === 'POST' || method === 'PUT' || method === 'PATCH') return !policy.readOnly;
+      // Cancelling an upload stays allowed; deleting content needs deletes on and a writable registry.
+      if (method === 'DELETE' && (endpoint === 'manifest' || endpoint === 'blob')) return policy.deleteEnabled && !policy.readOnly;
+      return true;
+    })
+    .join(', ');
+}
