@@ -12,11 +12,12 @@ import { allowedMethods } from './route-table.js';
 const ROOT_METHODS = 'GET, HEAD';
 
 /**
- * The Allow value for a raw request target, where it names a /v2 endpoint (with or without http.prefix
- * before it); undefined when it names none (an authority-form CONNECT target, an unknown path).
+ * The Allow value for a raw request target, where it names the root or a /v2 endpoint (with or without
+ * http.prefix before it); undefined when it names none (an authority-form CONNECT target, an unknown path).
  */
 export function allowForTarget(target: string): string | undefined {
   const path = target.split('?')[0] ?? '';
+  if (path === '/') return ROOT_METHODS;
   const at = path.search(/\/v2(?:\/|$)/);
   if (at === -1) return undefined;
   const match = matchRoute(path.slice(at + 3) || '/');
