@@ -35,8 +35,9 @@ export async function getManifest(ctx: RequestContext): Promise<void> {
     'Docker-Content-Digest': manifest.digest.value,
     ETag: `"${manifest.digest.value}"`,
   };
-  // RFC 7234's "stale" warning: the upstream could not confirm this tag.
-  if ('stale' in manifest && manifest.stale) headers['Warning'] = '110 - "Response is Stale: upstream unavailable"';
+  // The upstream could not confirm this tag. The spec allows only warn-code 299 with agent "-" (not RFC
+  // 7234's 110), and clients show its text to the user.
+  if ('stale' in manifest && manifest.stale) headers['Warning'] = '299 - "Response is stale: the upstream registry is unavailable"';
   ctx.res.writeHead(200, headers);
   ctx.res.end(ctx.req.method === 'HEAD' ? undefined : manifest.content);
 }
