@@ -92,6 +92,12 @@ describe('OCI distribution API: listing tags', function () {
     expect(link).to.equal(null);
   });
 
+  it('answers an n too large to count (20 digits) with every tag and no Link, not 400', async function () {
+    const { body, link } = await list('?n=99999999999999999999');
+    expect(body.tags).to.deep.equal([...tags].sort());
+    expect(link).to.equal(null);
+  });
+
   it('answers n=0 with an empty list and no Link', async function () {
     const { body, link } = await list('?n=0');
     expect(body.tags).to.deep.equal([]);
