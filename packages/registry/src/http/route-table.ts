@@ -9,15 +9,17 @@ import { getBase, listTags, listCatalog, listReferrers } from './handlers/listin
 export type Handler = (ctx: RequestContext) => Promise<void>;
 export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
+// HEAD wherever there is a GET: RFC 9110 (which the spec defers to) makes GET and HEAD the two methods every
+// server supports; the handlers send the same headers without the body.
 export const ROUTES: Record<Endpoint, Partial<Record<Method, Handler>>> = {
   base: { GET: getBase, HEAD: getBase },
-  catalog: { GET: listCatalog },
-  tags: { GET: listTags },
+  catalog: { GET: listCatalog, HEAD: listCatalog },
+  tags: { GET: listTags, HEAD: listTags },
   manifest: { GET: getManifest, HEAD: getManifest, PUT: putManifest, DELETE: deleteManifest },
   blob: { GET: getBlob, HEAD: getBlob, DELETE: deleteBlob },
   uploadStart: { POST: startUpload },
-  upload: { GET: getUploadStatus, PATCH: patchUpload, PUT: completeUpload, DELETE: cancelUpload },
-  referrers: { GET: listReferrers },
+  upload: { GET: getUploadStatus, HEAD: getUploadStatus, PATCH: patchUpload, PUT: completeUpload, DELETE: cancelUpload },
+  referrers: { GET: listReferrers, HEAD: listReferrers },
 };
 
 export interface MethodPolicy {

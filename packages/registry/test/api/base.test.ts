@@ -57,7 +57,7 @@ describe('OCI distribution API: base endpoint', function () {
   it('answers a method a route does not serve with 405 UNSUPPORTED and Allow naming the ones it does', async function () {
     const response = await sendRaw(fixture.registry.url, { method: 'POST', path: '/v2/some/repo/tags/list' });
     expectRegistryError(response, 405, 'UNSUPPORTED');
-    expect(response.header('allow')).to.equal('GET');
+    expect(response.header('allow')).to.equal('GET, HEAD');
   });
 
   it('answers OPTIONS with 405 and Allow (distribution answers 200; the spec defines no OPTIONS)', async function () {

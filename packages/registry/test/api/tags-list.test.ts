@@ -98,6 +98,14 @@ describe('OCI distribution API: listing tags', function () {
     expect(link).to.equal(null);
   });
 
+  it('answers HEAD with the headers of GET (Content-Type, Content-Length, Link) and no body', async function () {
+    const get = await fixture.client.get(`/v2/${repository}/tags/list?n=2`);
+    const head = await fixture.client.head(`/v2/${repository}/tags/list?n=2`);
+    expect(head.status).to.equal(200);
+    expect(head.body.length).to.equal(0);
+    for (const name of ['content-type', 'content-length', 'link']) expect(head.header(name), name).to.equal(get.header(name));
+  });
+
   it('answers n=0 with an empty list and no Link', async function () {
     const { body, link } = await list('?n=0');
     expect(body.tags).to.deep.equal([]);

@@ -33,14 +33,14 @@ describe('OCI distribution API: methods the registry does not serve', function (
 
   const cases: Array<{ method: string; target: string; allow: string | undefined; layer: string }> = [
     { method: 'CONNECT', target: '/v2/', allow: 'GET, HEAD', layer: "node's connect event" },
-    { method: 'CONNECT', target: repositoryPath, allow: 'GET', layer: "node's connect event" },
+    { method: 'CONNECT', target: repositoryPath, allow: 'GET, HEAD', layer: "node's connect event" },
     { method: 'CONNECT', target: 'example.com:443', allow: undefined, layer: "node's connect event (a proxy request)" },
     { method: 'BREW', target: '/v2/', allow: 'GET, HEAD', layer: "node's parser (HPE_INVALID_METHOD)" },
-    { method: 'BREW', target: repositoryPath, allow: 'GET', layer: "node's parser (HPE_INVALID_METHOD)" },
+    { method: 'BREW', target: repositoryPath, allow: 'GET, HEAD', layer: "node's parser (HPE_INVALID_METHOD)" },
     { method: 'PROPFIND', target: '/v2/', allow: 'GET, HEAD', layer: 'the /v2 dispatcher' },
-    { method: 'PROPFIND', target: repositoryPath, allow: 'GET', layer: 'the /v2 dispatcher' },
+    { method: 'PROPFIND', target: repositoryPath, allow: 'GET, HEAD', layer: 'the /v2 dispatcher' },
     { method: 'TRACE', target: '/v2/', allow: 'GET, HEAD', layer: 'the /v2 dispatcher' },
-    { method: 'TRACE', target: repositoryPath, allow: 'GET', layer: 'the /v2 dispatcher' },
+    { method: 'TRACE', target: repositoryPath, allow: 'GET, HEAD', layer: 'the /v2 dispatcher' },
     { method: 'PROPFIND', target: '/', allow: 'GET, HEAD', layer: 'the fallback outside /v2' },
     { method: 'BREW', target: '/', allow: 'GET, HEAD', layer: "node's parser, outside /v2" },
   ];
@@ -99,10 +99,10 @@ describe('OCI distribution API: methods the registry does not serve', function (
       if (directory) await rm(directory, { recursive: true, force: true });
     });
 
-    it('answers CONNECT and BREW on a repository path with 405 UNSUPPORTED, Allow: GET', async function () {
+    it('answers CONNECT and BREW on a repository path with 405 UNSUPPORTED, Allow: GET, HEAD', async function () {
       expect(listener.url.startsWith('https://')).to.equal(true);
-      expectUnsupported(await exchangeOverSocket(listener.url, requestText('CONNECT', repositoryPath)), 'GET');
-      expectUnsupported(await exchangeOverSocket(listener.url, requestText('BREW', repositoryPath)), 'GET');
+      expectUnsupported(await exchangeOverSocket(listener.url, requestText('CONNECT', repositoryPath)), 'GET, HEAD');
+      expectUnsupported(await exchangeOverSocket(listener.url, requestText('BREW', repositoryPath)), 'GET, HEAD');
     });
   });
 });
