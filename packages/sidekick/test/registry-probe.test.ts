@@ -1,6 +1,7 @@
 // The health probe against real servers: our registry over http and https (private CA), a closed port,
 // servers that answer 401, 500 or nothing at all.
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cleanupTestbed, freePort, runChecked, startRegistryProcess, tempDir, type RegistryProcess } from '@private-registry/testbed';
@@ -32,10 +33,12 @@ describe('the registry probe against real servers @e2e', function () {
     registry = await startRegistryProcess();
   });
 
-  it('calls our running registry alive on its HTTP 200', async () => {
+  it('calls our running registry alive on its HTTP 200 and reads its version from X-Registry-Version', async () => {
     const result = await new RegistryProbe({ registryUrl: registry.url, timeoutMs: 2_000 }).probe();
     expect(result).to.include({ alive: true, status: 200, detail: 'HTTP 200' });
-    expect(result.version).to.equal(undefined);
+    // Our registry's package.json version (read as a file: nothing imports the registry package).
+    const registryPackage = JSON.parse(readFileSync(new URL('../../registry/package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(result.version).to.equal(registryPackage.version);
   });
 
   it('calls a closed port not alive, saying the connection was refused', async () => {

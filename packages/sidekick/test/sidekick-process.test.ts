@@ -8,6 +8,8 @@ import { SIDEKICK_VERSION } from '../src/sidekick-version.js';
 import { EtcdReader, SIDEKICK_CLI, startFixedStatusServer, startSidekick, waitUntil, type SidekickProcess } from './sidekick-under-test.js';
 
 const TTL = 2;
+/** Our registry's version, read from its package.json (a file, not an import: nothing imports the registry). */
+const REGISTRY_VERSION = (JSON.parse(readFileSync(new URL('../../registry/package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 describe('the registry-sidekick process with a real etcd and registry @e2e', function () {
   this.timeout(30_000);
@@ -42,10 +44,10 @@ describe('the registry-sidekick process with a real etcd and registry @e2e', fun
     return started;
   }
 
-  it('announces the record under prefix + id with a lease that it keeps alive past the TTL', async () => {
+  it('announces the record, with the version our registry sends, under prefix + id with a lease that it keeps alive past the TTL', async () => {
     const prefix = freshPrefix();
     const started = Date.now();
-    await sidekick(registry.url, `127.0.0.1:${registry.port}`, prefix, ['--zone', 'eu-1', '--label', 'tier=hot', '--label', 'team=infra']);
+    const sidekickProcess = await sidekick(registry.url, `127.0.0.1:${registry.port}`, prefix, ['--zone', 'eu-1', '--label', 'tier=hot', '--label', 'team=infra']);
     const key = `${prefix}127.0.0.1:${registry.port}`;
     const first = await reader.waitForKey(key, 5_000);
 
@@ -59,13 +61,19 @@ describe('the registry-sidekick process with a real etcd and registry @e2e', fun
       port: registry.port,
       hostname: hostname(),
       ...(machineId === '' ? {} : { machineId }),
-      // Our registry sends no version header on /v2/ (yet): the sidekick's own version stands in.
-      version: SIDEKICK_VERSION,
+      // Read from our registry's X-Registry-Version (its package.json version), not the sidekick's own.
+      version: REGISTRY_VERSION,
       startedAt: first.record.startedAt,
       zone: 'eu-1',
       labels: { tier: 'hot', team: 'infra' },
     });
     expect(Date.parse(first.record.startedAt)).to.be.within(started - 1_000, Date.now());
+    // The two packages share a version number today, so also check the probe really read the header: the
+    // "registry answers" line carries the probe's version after the sidekick's own (pino keeps both keys).
+    const probeHeader = (await fetch(`${registry.url}/v2/`)).headers.get('x-registry-version');
+    expect(probeHeader, 'our registry announces its version on /v2/').to.equal(REGISTRY_VERSION);
+    const answered = (await sidekickProcess.process.readLog()).split('\n').find((line) => line.includes('"msg":"registry answers"'));
+    expect([...(answered ?? '').matchAll(/"version":"([^"]*)"/g)].map((m) => m[1])).to.deep.equal([SIDEKICK_VERSION, REGISTRY_VERSION]);
     const ttl = await reader.leaseTtl(first.lease);
     expect(ttl).to.be.within(0, TTL);
 

@@ -10,10 +10,11 @@ export function parsePageQuery(query: URLSearchParams): PageQuery {
   const page: PageQuery = {};
   const n = query.get('n');
   if (n !== null) {
-    if (!/^\d{1,9}$/.test(n)) {
+    if (!/^\d+$/.test(n)) {
       throw new RegistryError('PAGINATION_NUMBER_INVALID', 'invalid number of results requested', { detail: { n: n.slice(0, 50) } });
     }
-    page.n = Number(n);
+    // Any count is a valid request (the spec sets no ceiling): one past what we can count means "all".
+    page.n = Math.min(Number(n), Number.MAX_SAFE_INTEGER);
   }
   const last = query.get('last');
   if (last !== null && last !== '') page.last = last;

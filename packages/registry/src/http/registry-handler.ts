@@ -5,9 +5,10 @@ import { checkRepositoryName } from '../oci/repository-name.js';
 import { RegistryError } from '../oci/registry-errors.js';
 import type { RegistryServices } from '../services/registry-services.js';
 import { matchRoute } from './route-match.js';
-import { ROUTES, type Method } from './route-table.js';
+import { ROUTES, allowedMethods, type Method } from './route-table.js';
 import { sendError } from './error-response.js';
 import type { RequestContext, UrlPolicy } from './request-context.js';
+import { REGISTRY_VERSION, VERSION_HEADER } from './registry-version.js';
 
 export interface RegistryHandlerOptions {
   services: RegistryServices;
@@ -23,17 +24,19 @@ export type V2Handler = (req: IncomingMessage, res: ServerResponse, path: string
 export function createRegistryHandler(options: RegistryHandlerOptions): V2Handler {
   return async (req, res, rawPath) => {
     res.setHeader('Docker-Distribution-API-Version', 'registry/2.0');
+    // On every /v2 answer, like the API version: a probe learns it whatever the status (401 included).
+    res.setHeader(VERSION_HEADER, REGISTRY_VERSION);
+    const q = rawPath.indexOf('?');
+    const path = q === -1 ? rawPath : rawPath.slice(0, q);
+    const match = matchRoute(path);
     try {
-      const q = rawPath.indexOf('?');
-      const path = q === -1 ? rawPath : rawPath.slice(0, q);
       const query = q === -1 ? NO_QUERY : new URLSearchParams(rawPath.slice(q + 1));
-      const match = matchRoute(path);
       if (!match) {
         throw new RegistryError('NAME_UNKNOWN', 'no such endpoint or repository', { status: 404, detail: { path: path.slice(0, 200) } });
       }
       const handler = ROUTES[match.endpoint][req.method as Method];
       if (!handler) {
-        throw new RegistryError('UNSUPPORTED', `method ${req.method} not allowed on this endpoint`, { status: 405 });
+        throw new RegistryError('UNSUPPORTED', `method ${String(req.method).slice(0, 20)} not allowed on this endpoint`, { status: 405 });
       }
       const ctx: RequestContext = {
         req,
@@ -47,6 +50,10 @@ export function createRegistryHandler(options: RegistryHandlerOptions): V2Handle
       };
       await handler(ctx);
     } catch (err) {
+      // Every 405 names what the endpoint does serve (an unknown method, or one the policy turns off).
+      if (err instanceof RegistryError && err.status === 405 && match && err.headers['Allow'] === undefined) {
+        err.headers['Allow'] = allowedMethods(match.endpoint, options.services.policy);
+      }
       sendError(req, res, err, options.log);
     }
   };

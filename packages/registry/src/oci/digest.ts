@@ -36,6 +36,16 @@ export function parseDigest(text: string | undefined | null): Digest {
   return digest;
 }
 
+/**
+ * A digest in the OCI grammar whose algorithm this registry does not implement (sha384, blake3, md5...):
+ * well-formed, so not a client's mistake, but naming content this registry can never hold.
+ */
+export function isForeignDigest(text: string): boolean {
+  if (!DIGEST_GRAMMAR.test(text)) return false;
+  const algorithm = text.slice(0, text.indexOf(':'));
+  return algorithm !== 'sha256' && algorithm !== 'sha512';
+}
+
 export function isDigestReference(reference: string): boolean {
   return reference.includes(':');
 }

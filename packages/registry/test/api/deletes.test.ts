@@ -92,6 +92,14 @@ describe('OCI distribution API: deletes, when deletion is enabled', function () 
       await fixture.client.pushImage(repository, 'v1');
       expectRegistryError(await fixture.client.delete(`/v2/${repository}/manifests/${uniqueTag()}`), 404, 'MANIFEST_UNKNOWN');
     });
+
+    it('answers 404 MANIFEST_UNKNOWN for a reference that is not a valid tag, and 400 DIGEST_INVALID for a malformed digest', async function () {
+      const repository = uniqueRepository('deletes-tags');
+      await fixture.client.pushImage(repository, 'v1');
+      expectRegistryError(await fixture.client.delete(`/v2/${repository}/manifests/.INVALID_MANIFEST_NAME`), 404, 'MANIFEST_UNKNOWN');
+      expectRegistryError(await fixture.client.delete(`/v2/${repository}/manifests/sha256:xyz`), 400, 'DIGEST_INVALID');
+      expect(await fixture.client.tagsOf(repository)).to.deep.equal(['v1']);
+    });
   });
 
   describe('blobs', function () {
@@ -145,7 +153,10 @@ describe('OCI distribution API: deletes, when deletion is disabled (the default)
   it('answers DELETE of a manifest by digest with 405 UNSUPPORTED and keeps it', async function () {
     const repository = uniqueRepository('deletes-disabled');
     const image = await fixture.client.pushImage(repository, 'v1');
-    expectRegistryError(await fixture.client.delete(`/v2/${repository}/manifests/${image.manifest.digest}`), 405, 'UNSUPPORTED');
+    const response = await fixture.client.delete(`/v2/${repository}/manifests/${image.manifest.digest}`);
+    expectRegistryError(response, 405, 'UNSUPPORTED');
+    // RFC 9110: a 405 names what the resource does allow, here everything but DELETE.
+    expect(response.header('allow')).to.equal('GET, HEAD, PUT');
     expect((await fixture.client.fetchManifest(repository, image.manifest.digest)).status).to.equal(200);
   });
 
@@ -160,7 +171,9 @@ describe('OCI distribution API: deletes, when deletion is disabled (the default)
     const repository = uniqueRepository('deletes-disabled');
     const blob = randomBlob();
     await fixture.client.pushBlob(repository, blob);
-    expectRegistryError(await fixture.client.delete(`/v2/${repository}/blobs/${blob.digest}`), 405, 'UNSUPPORTED');
+    const response = await fixture.client.delete(`/v2/${repository}/blobs/${blob.digest}`);
+    expectRegistryError(response, 405, 'UNSUPPORTED');
+    expect(response.header('allow')).to.equal('GET, HEAD');
     expect(await fixture.client.blobExists(repository, blob.digest)).to.equal(true);
   });
 

@@ -109,6 +109,13 @@ describe('OCI distribution API: manifests', function () {
       expect(served.body.equals(winner!.manifest.bytes)).to.equal(true);
     });
 
+    it('answers PUT to .INVALID_MANIFEST_NAME with 400 TAG_INVALID and stores nothing', async function () {
+      const repository = uniqueRepository('manifests');
+      const image = await fixture.client.pushImage(repository, 'v1');
+      expectRegistryError(await fixture.client.putManifest(repository, '.INVALID_MANIFEST_NAME', image.manifest), 400, 'TAG_INVALID');
+      expect(await fixture.client.tagsOf(repository)).to.deep.equal(['v1']);
+    });
+
     it('accepts a 128-character tag', async function () {
       const repository = uniqueRepository('manifests');
       const image = await fixture.client.pushImage(repository);
@@ -167,6 +174,20 @@ describe('OCI distribution API: manifests', function () {
       const response = await fixture.client.fetchManifest(repository, uniqueTag(), 'HEAD');
       expect(response.status).to.equal(404);
       expect(response.body.length).to.equal(0);
+    });
+
+    // The conformance suite's nonexistent manifest: a reference that is not even a valid tag names nothing.
+    for (const method of ['GET', 'HEAD'] as const) {
+      it(`answers ${method} of .INVALID_MANIFEST_NAME (neither tag nor digest) with 404 MANIFEST_UNKNOWN`, async function () {
+        const response = await fixture.client.fetchManifest(repository, '.INVALID_MANIFEST_NAME', method);
+        expect(response.status).to.equal(404);
+        if (method === 'GET') expectRegistryError(response, 404, 'MANIFEST_UNKNOWN');
+        else expect(response.body.length).to.equal(0);
+      });
+    }
+
+    it('answers a 129-character tag with 404 MANIFEST_UNKNOWN on GET', async function () {
+      expectRegistryError(await fixture.client.fetchManifest(repository, 't'.repeat(129)), 404, 'MANIFEST_UNKNOWN');
     });
 
     it('answers a manifest in an unknown repository with 404 NAME_UNKNOWN or MANIFEST_UNKNOWN', async function () {

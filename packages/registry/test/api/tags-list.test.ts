@@ -92,6 +92,20 @@ describe('OCI distribution API: listing tags', function () {
     expect(link).to.equal(null);
   });
 
+  it('answers an n too large to count (20 digits) with every tag and no Link, not 400', async function () {
+    const { body, link } = await list('?n=99999999999999999999');
+    expect(body.tags).to.deep.equal([...tags].sort());
+    expect(link).to.equal(null);
+  });
+
+  it('answers HEAD with the headers of GET (Content-Type, Content-Length, Link) and no body', async function () {
+    const get = await fixture.client.get(`/v2/${repository}/tags/list?n=2`);
+    const head = await fixture.client.head(`/v2/${repository}/tags/list?n=2`);
+    expect(head.status).to.equal(200);
+    expect(head.body.length).to.equal(0);
+    for (const name of ['content-type', 'content-length', 'link']) expect(head.header(name), name).to.equal(get.header(name));
+  });
+
   it('answers n=0 with an empty list and no Link', async function () {
     const { body, link } = await list('?n=0');
     expect(body.tags).to.deep.equal([]);

@@ -1,14 +1,14 @@
 // GET/HEAD/DELETE /v2/<name>/blobs/<digest>: streaming reads with byte ranges, or a redirect.
 import { pipeline } from 'node:stream/promises';
-import { parseDigest } from '../../oci/digest.js';
 import type { BlobTransfer } from '../../mirror/blob-transfer.js';
 import { canWriteItself } from '../../storage/storage-driver.js';
+import { blobPathDigest } from '../path-references.js';
 import { parseRange } from '../range-header.js';
 import { sendEmpty, type RequestContext } from '../request-context.js';
 import { requireDeleteAllowed } from './write-policy.js';
 
 export async function getBlob(ctx: RequestContext): Promise<void> {
-  const digest = parseDigest(ctx.reference);
+  const digest = blobPathDigest(ctx.reference);
   const { blobs } = ctx.services;
   const common = {
     'Docker-Content-Digest': digest.value,
@@ -72,7 +72,7 @@ async function sendFromTransfer(ctx: RequestContext, transfer: BlobTransfer, com
 
 export async function deleteBlob(ctx: RequestContext): Promise<void> {
   requireDeleteAllowed(ctx);
-  const digest = parseDigest(ctx.reference);
+  const digest = blobPathDigest(ctx.reference);
   await ctx.services.blobs.unlink(ctx.name, digest);
   sendEmpty(ctx, 202, { 'Docker-Content-Digest': digest.value });
 }

@@ -1,10 +1,9 @@
 // Listings: GET /v2/, tags/list, _catalog (with n/last pagination) and the referrers API.
-import { parseDigest } from '../../oci/digest.js';
+import { isForeignDigest, parseDigest } from '../../oci/digest.js';
 import { MediaType } from '../../oci/media-types.js';
 import { paginate } from '../../services/repository-pages.js';
 import { nextLink, parsePageQuery } from '../pagination-query.js';
 import { sendJson, type RequestContext } from '../request-context.js';
-
 
 export async function getBase(ctx: RequestContext): Promise<void> {
   sendJson(ctx, 200, {});
@@ -33,6 +32,12 @@ export async function listCatalog(ctx: RequestContext): Promise<void> {
 }
 
 export async function listReferrers(ctx: RequestContext): Promise<void> {
+  // The referrers API never answers 404: a well-formed digest of an algorithm we cannot hold has no
+  // referrers here (an empty index); only a malformed digest is 400.
+  if (isForeignDigest(ctx.reference)) {
+    sendJson(ctx, 200, { schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [] }, {}, MediaType.OciIndex);
+    return;
+  }
   const subject = parseDigest(ctx.reference);
   const artifactType = ctx.query.get('artifactType') ?? undefined;
   const answer = await ctx.services.referrers.list(ctx.name, subject, artifactType);

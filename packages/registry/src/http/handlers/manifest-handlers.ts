@@ -2,7 +2,7 @@
 import type { IncomingMessage } from 'node:http';
 import { MAX_MANIFEST_BYTES } from '../../oci/manifest.js';
 import { RegistryError } from '../../oci/registry-errors.js';
-import { parseReference } from '../../services/manifest-store.js';
+import { manifestDeleteReference, manifestReadReference, manifestWriteReference } from '../path-references.js';
 import { contentLength, locationFor, sendEmpty, type RequestContext } from '../request-context.js';
 import { requireDeleteAllowed, requireWritable } from './write-policy.js';
 
@@ -25,7 +25,7 @@ async function readManifestBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 export async function getManifest(ctx: RequestContext): Promise<void> {
-  const reference = parseReference(ctx.reference);
+  const reference = manifestReadReference(ctx.name, ctx.reference);
   const { mirror } = ctx.services;
   const route = mirror === undefined ? undefined : await mirror.route(ctx.name, ctx.query.get('ns') ?? undefined);
   const manifest = route === undefined || mirror === undefined ? await ctx.services.manifests.get(ctx.name, reference) : await mirror.manifest(ctx.name, reference, route);
@@ -35,15 +35,16 @@ export async function getManifest(ctx: RequestContext): Promise<void> {
     'Docker-Content-Digest': manifest.digest.value,
     ETag: `"${manifest.digest.value}"`,
   };
-  // RFC 7234's "stale" warning: the upstream could not confirm this tag.
-  if ('stale' in manifest && manifest.stale) headers['Warning'] = '110 - "Response is Stale: upstream unavailable"';
+  // The upstream could not confirm this tag. The spec allows only warn-code 299 with agent "-" (not RFC
+  // 7234's 110), and clients show its text to the user.
+  if ('stale' in manifest && manifest.stale) headers['Warning'] = '299 - "Response is stale: the upstream registry is unavailable"';
   ctx.res.writeHead(200, headers);
   ctx.res.end(ctx.req.method === 'HEAD' ? undefined : manifest.content);
 }
 
 export async function putManifest(ctx: RequestContext): Promise<void> {
   requireWritable(ctx);
-  const reference = parseReference(ctx.reference);
+  const reference = manifestWriteReference(ctx.reference);
   const content = await readManifestBody(ctx.req);
   const contentType = ctx.req.headers['content-type'];
   const result = await ctx.services.manifests.put(ctx.name, reference, content, contentType);
@@ -59,7 +60,7 @@ export async function putManifest(ctx: RequestContext): Promise<void> {
 
 export async function deleteManifest(ctx: RequestContext): Promise<void> {
   requireDeleteAllowed(ctx);
-  const reference = parseReference(ctx.reference);
+  const reference = manifestDeleteReference(ctx.name, ctx.reference);
   if (reference.kind === 'tag') await ctx.services.tags.untag(ctx.name, reference.tag);
   else await ctx.services.manifests.delete(ctx.name, reference.digest);
   sendEmpty(ctx, 202, {});

@@ -1,5 +1,5 @@
 // Blob uploads: POST (session, monolithic, mount), PATCH chunks, PUT to close, GET status, DELETE.
-import { parseDigest } from '../../oci/digest.js';
+import { parseDigest, tryParseDigest } from '../../oci/digest.js';
 import { RegistryError } from '../../oci/registry-errors.js';
 import { isValidRepositoryName } from '../../oci/repository-name.js';
 import { rangeHeader, type UploadState } from '../../services/upload-store.js';
@@ -30,9 +30,10 @@ function sendBlobCreated(ctx: RequestContext, blob: BlobDescriptor): void {
 export async function startUpload(ctx: RequestContext): Promise<void> {
   requireWritable(ctx);
   const { uploads, blobs } = ctx.services;
-  const mount = ctx.query.get('mount');
-  if (mount !== null) {
-    const digest = parseDigest(mount);
+  // A mount that cannot be served (malformed digest, bad `from`, blob not there) falls back to an ordinary
+  // upload session, as the spec's SHOULD and distribution do: the client then pushes the blob itself.
+  const digest = tryParseDigest(ctx.query.get('mount'));
+  if (digest) {
     const from = ctx.query.get('from');
     // With `from`, the blob must be linked there; without it, anywhere in the registry will do.
     // (When access control arrives, the anywhere case must be limited to readable repositories.)
@@ -47,9 +48,8 @@ export async function startUpload(ctx: RequestContext): Promise<void> {
   }
   const digestParam = ctx.query.get('digest');
   if (digestParam !== null) {
-    const digest = parseDigest(digestParam);
     const length = contentLength(ctx.req);
-    const blob = await uploads.uploadWhole(ctx.name, digest, ctx.req, length === undefined ? {} : { length });
+    const blob = await uploads.uploadWhole(ctx.name, parseDigest(digestParam), ctx.req, length === undefined ? {} : { length });
     sendBlobCreated(ctx, blob);
     return;
   }
