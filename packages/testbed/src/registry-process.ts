@@ -45,10 +45,13 @@ export interface RegistryProcess {
   kill(): Promise<void>;
 }
 
+const OLD_REGISTRY_ENV: readonly string[] = ['DOCKER_REGISTRY_CONFIG', 'SETTINGS_FLAVOR'];
+
 /** Every REGISTRY_* variable of this test process removed: a developer's shell must not leak into the CLI. */
 export function withoutRegistryEnv(env: Record<string, string | undefined> = {}): Record<string, string | undefined> {
   const cleared: Record<string, string | undefined> = {};
-  for (const key of Object.keys(process.env)) if (key.startsWith('REGISTRY_')) cleared[key] = undefined;
+  // The old registry's variables pick a configuration file too (DOCKER_REGISTRY_CONFIG, SETTINGS_FLAVOR).
+  for (const key of Object.keys(process.env)) if (key.startsWith('REGISTRY_') || OLD_REGISTRY_ENV.includes(key)) cleared[key] = undefined;
   return { ...cleared, ...env };
 }
 
