@@ -12,8 +12,20 @@ build_stamp=node_modules/.private-registry-build.stamp
 
 # What npm ci reads: the lock file and every package.json (names included, so an added workspace counts).
 manifests=$(sha256sum package-lock.json package.json packages/*/package.json | sha256sum | cut -d' ' -f1)
+# No stamp yet but an `npm ci` done by hand (the README's install): npm's own record of the tree,
+# written after every manifest it installed from, is adopted instead of installing again.
+adopt=false
+if [[ ! -f $install_stamp && -f node_modules/.package-lock.json ]]; then
+  adopt=true
+  for manifest in package-lock.json package.json packages/*/package.json; do
+    [[ node_modules/.package-lock.json -nt $manifest ]] || { adopt=false; break; }
+  done
+fi
 if [[ -f $install_stamp && $(<"$install_stamp") == "$manifests" ]]; then
   did="install skipped (package-lock.json and package.json files unchanged)"
+elif $adopt; then
+  printf '%s\n' "$manifests" >"$install_stamp"
+  did="install skipped (node_modules is newer than package-lock.json and every package.json)"
 else
   npm ci --no-audit --no-fund --loglevel=error
   printf '%s\n' "$manifests" >"$install_stamp"
