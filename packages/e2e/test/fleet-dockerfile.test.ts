@@ -23,6 +23,18 @@ describe('fleet/Dockerfile', () => {
     expect(text).to.match(/REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY=\/var\/lib\/registry/);
   });
 
+  it("puts each package's command on PATH as the bin shim npm links (package.json \"bin\"), copied into /app", () => {
+    const linked = [...text.matchAll(/ln -s \/app\/packages\/([a-z-]+)\/(\S+) \/usr\/local\/bin\/(\S+)/g)].map((m) => `${m[1]}/${m[2]} ${m[3]}`);
+    const bins = readdirSync(join(REPO_ROOT, 'packages')).flatMap((p) => {
+      const file = join(REPO_ROOT, 'packages', p, 'package.json');
+      const bin = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { bin?: Record<string, string> }).bin ?? {} : {};
+      return Object.entries(bin).map(([name, target]) => `${p}/${target} ${name}`);
+    });
+    expect(linked.sort()).to.deep.equal(bins.sort());
+    expect(bins).to.have.lengthOf(3);
+    expect(text).to.include('cp -R /src/packages/$p/bin /app/packages/$p/');
+  });
+
   it('keeps node_modules, dist, data and .git out of the build context (.dockerignore)', () => {
     const ignore = readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
     // An allowlist: everything is excluded, then only the build inputs come back.
