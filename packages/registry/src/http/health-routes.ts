@@ -18,7 +18,11 @@ export function healthPathOf(path: string, prefix: string): HealthPath | undefin
 
 function sendJson(req: IncomingMessage, res: ServerResponse, status: number, body: unknown): void {
   const payload = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload), 'Cache-Control': 'no-store' });
+  // setHeader, not writeHead's object: the access log reads the length back with getHeader.
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json');
+  res.setHeader('Content-Length', Buffer.byteLength(payload));
+  res.setHeader('Cache-Control', 'no-store');
   res.end(req.method === 'HEAD' ? undefined : payload);
 }
 
