@@ -14,7 +14,7 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 /** The warning for this configuration, or undefined when only this machine can reach the registry. */
-export function openRegistryWarning(config: RegistryConfig, url: string): string | undefined {
+export function openRegistryWarning(config: RegistryConfig): string | undefined {
   const listen = config.http.listen;
   if (listen.net !== 'tcp' || (listen.host !== undefined && isLoopbackHost(listen.host))) return undefined;
   const where = listen.host === undefined ? `every interface (${config.http.addr})` : config.http.addr;
@@ -23,5 +23,5 @@ export function openRegistryWarning(config: RegistryConfig, url: string): string
     : config.storage.delete.enabled
       ? 'pull, push and delete images'
       : 'pull and push images (and overwrite tags)';
-  return `open registry: listening on ${where}, ${url}, without authentication: anyone who can reach this address can ${actions}; listen on 127.0.0.1 or put an authenticating proxy in front until auth is configured`;
+  return `open registry: listening on ${where} without authentication: anyone who can reach it can ${actions}; listen on 127.0.0.1 or put an authenticating proxy in front until auth is configured`;
 }

@@ -107,7 +107,7 @@ export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFo
     log.info({ addr: config.http.addr, storage: where }, `no configuration file: listening on ${config.http.addr}, storing under ${where}`);
   }
   log.info({ url: listener.url, addr: config.http.addr, ...location, tls: tls !== undefined, config: loaded.source }, 'registry listening');
-  const openWarning = openRegistryWarning(config, listener.url);
+  const openWarning = openRegistryWarning(config);
   if (openWarning !== undefined) log.warn({ addr: config.http.addr }, openWarning);
   return {
     url: listener.url,

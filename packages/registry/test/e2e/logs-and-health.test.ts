@@ -89,7 +89,7 @@ describe('logs and health endpoints of the private-registry process @e2e', funct
     const warnings = (await jsonLines(registry)).filter((r) => String(r.msg).startsWith('open registry'));
     expect(warnings).to.have.length(1);
     expect(warnings[0]).to.include({ level: 'warn' });
-    expect(warnings[0]?.msg).to.contain(`0.0.0.0:${port}`).and.contain('without authentication').and.match(/anyone who can reach .* can pull, push and delete/);
+    expect(warnings[0]?.msg).to.contain(`0.0.0.0:${port}`).and.contain('without authentication').and.contain('anyone who can reach it can pull, push and delete images');
     await registry.stop();
   });
 
