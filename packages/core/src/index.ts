@@ -1,5 +1,6 @@
 export { CodedError, isErrnoError } from './coded-error.js';
-export { createLogger, normalizeLevel, type Logger, type LoggerOptions } from './logger.js';
+export { createLogger, normalizeLevel, LOG_FORMATS, type Logger, type LoggerOptions, type LogFormat } from './logger.js';
+export { textLogLine } from './text-log-line.js';
 export { Backoff, sleep, type BackoffOptions } from './backoff.js';
 export { DEFAULT_DISCOVERY_PREFIX, normalizePrefix, isRegistryId, registryKey, idFromKey } from './discovery/registry-key.js';
 export {

@@ -1,12 +1,20 @@
-// One structured logger for every package: pino, JSON lines on stdout, a child per module.
-import { pino, type Logger, type LevelWithSilent } from 'pino';
+// One structured logger for every package: pino, one record per line on stdout, a child per module.
+// Levels are written as names ("info"), in one of three formats: json (the default), text (for a
+// person at a terminal) and logstash (distribution's logstash formatter: @timestamp, @version, message).
+import { pino, type Logger, type LevelWithSilent, type LoggerOptions as PinoOptions, type DestinationStream } from 'pino';
+import { textDestination } from './text-log-line.js';
 
 export type { Logger };
 
 const LEVELS: readonly string[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
+export type LogFormat = 'json' | 'text' | 'logstash';
+export const LOG_FORMATS: readonly LogFormat[] = ['json', 'text', 'logstash'];
+
 export interface LoggerOptions {
   level?: string;
+  /** json (default), text or logstash. */
+  format?: LogFormat;
   /** Where to write; defaults to stdout. Tests pass a stream to read what was logged. */
   destination?: NodeJS.WritableStream;
   /** Extra fields stamped on every line (service name, version). */
@@ -22,14 +30,23 @@ export function normalizeLevel(level: string | undefined): LevelWithSilent {
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const opts = {
+  const format = options.format ?? 'json';
+  if (!LOG_FORMATS.includes(format)) throw new RangeError(`unknown log format "${String(format)}"`);
+  const logstash = format === 'logstash';
+  const opts: PinoOptions = {
     level: normalizeLevel(options.level),
-    base: options.base ?? {},
-    timestamp: pino.stdTimeFunctions.isoTime,
+    // Logstash's own fields first; the caller's fields may not replace them.
+    base: logstash ? { ...options.base, '@version': '1' } : (options.base ?? {}),
+    timestamp: logstash ? () => `,"@timestamp":"${new Date().toISOString()}"` : pino.stdTimeFunctions.isoTime,
+    ...(logstash ? { messageKey: 'message' } : {}),
+    // Names, not pino's numbers: what operators grep for and what log shippers map.
+    formatters: { level: (label: string) => ({ level: label }) },
     // Secrets must never reach a log line, whatever a caller passes in.
     redact: { paths: ['password', '*.password', 'secret', '*.secret', 'authorization', '*.authorization', 'headers.authorization'], censor: '[redacted]' },
   };
-  return pino(opts, options.destination ?? stdoutDestination());
+  const out = options.destination ?? stdoutDestination();
+  const destination: DestinationStream = format === 'text' ? textDestination(out) : (out as DestinationStream);
+  return pino(opts, destination);
 }
 
 let stdoutGuarded = false;

@@ -2,8 +2,7 @@
 // (distribution serves pprof and Prometheus metrics here; metrics arrive with their own issue.)
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@private-registry/core';
-import type { StorageDriver } from './storage/storage-driver.js';
-import { isPathNotFound } from './storage/storage-errors.js';
+import type { StorageReadiness } from './storage/storage-readiness.js';
 import { listen, type RunningListener } from './http-listener.js';
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -15,17 +14,17 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 /** Extra figures for /debug/vars (the mirror's counters). */
 export type DebugVars = () => Record<string, unknown>;
 
-export function debugHandler(driver: StorageDriver, started: Date, extraVars: DebugVars = () => ({})): (req: IncomingMessage, res: ServerResponse) => void {
+export function debugHandler(readiness: StorageReadiness, started: Date, extraVars: DebugVars = () => ({})): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const path = (req.url ?? '/').split('?', 1)[0];
     if (path === '/debug/health') {
-      // Healthy when the storage backend answers (an empty store counts: nothing pushed yet).
-      driver.stat('/docker').then(
-        () => sendJson(res, 200, { status: 'ok', storage: driver.name }),
-        (err: unknown) =>
-          isPathNotFound(err)
-            ? sendJson(res, 200, { status: 'ok', storage: driver.name })
-            : sendJson(res, 503, { status: 'unavailable', storage: driver.name, error: (err as { code?: string }).code ?? 'UNKNOWN' }),
+      // The same check (and the same cached answer) as /readyz on the main listener.
+      readiness.check().then(
+        (probe) =>
+          probe.ok
+            ? sendJson(res, 200, { status: 'ok', storage: readiness.driverName })
+            : sendJson(res, 503, { status: 'unavailable', storage: readiness.driverName, error: probe.code, reason: probe.reason }),
+        (err: unknown) => sendJson(res, 503, { status: 'unavailable', storage: readiness.driverName, error: 'UNKNOWN', reason: String(err) }),
       );
       return;
     }
@@ -38,6 +37,6 @@ export function debugHandler(driver: StorageDriver, started: Date, extraVars: De
   };
 }
 
-export function startDebugServer(address: { host: string; port: number }, driver: StorageDriver, log: Logger, extraVars?: DebugVars): Promise<RunningListener> {
-  return listen(debugHandler(driver, new Date(), extraVars), { host: address.host, port: address.port, drainTimeoutMs: 1000 }, log);
+export function startDebugServer(address: { host: string; port: number }, readiness: StorageReadiness, log: Logger, extraVars?: DebugVars): Promise<RunningListener> {
+  return listen(debugHandler(readiness, new Date(), extraVars), { host: address.host, port: address.port, drainTimeoutMs: 1000 }, log);
 }

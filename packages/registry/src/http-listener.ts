@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { RequestListener } from 'node:http';
 import type { SecureVersion, TLSSocket } from 'node:tls';
 import { CodedError, type Logger } from '@private-registry/core';
-import { answerClientError, answerConnect, withJsonFallback, type FallibleListener } from './http/unserved-requests.js';
+import { answerClientError, answerConnect } from './http/unserved-requests.js';
 
 export interface TlsFiles {
   certificate: string;
@@ -76,8 +76,8 @@ async function createServer(listener: RequestListener, tls: TlsFiles | undefined
   return server;
 }
 
-export async function listen(listener: RequestListener | FallibleListener, options: ListenOptions, log: Logger): Promise<RunningListener> {
-  const server = await createServer(withJsonFallback(listener, log), options.tls);
+export async function listen(listener: RequestListener, options: ListenOptions, log: Logger): Promise<RunningListener> {
+  const server = await createServer(listener, options.tls);
   // What node:http answers itself (a bare 400, or a dropped connection for CONNECT) gets the spec's JSON
   // error instead: 405 for a method nothing serves, 400 for a request it cannot parse.
   server.on('clientError', answerClientError);

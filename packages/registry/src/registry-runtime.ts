@@ -1,9 +1,13 @@
-// Starts a whole registry from a loaded configuration: driver, app, listener, upload purger.
+// Starts a whole registry from a loaded configuration: driver (checked before anything listens), app,
+// listener, upload purger; says where it listens, where it stores, and whether anyone may push.
 import { createLogger, type Logger } from '@private-registry/core';
 import type { LoadedConfig, RegistryConfig, TlsConfig } from './config/registry-config.js';
 import { createRegistryApp } from './app.js';
 import { listen, type TlsFiles } from './http-listener.js';
-import { createStorageDriver } from './storage/create-driver.js';
+import { openStorage } from './storage/create-driver.js';
+import { preflightStorage } from './storage/storage-preflight.js';
+import { StorageReadiness } from './storage/storage-readiness.js';
+import { openRegistryWarning } from './open-registry-warning.js';
 import { scheduleUploadPurge } from './services/upload-purger.js';
 import { startDebugServer } from './debug-server.js';
 import { join } from 'node:path';
@@ -20,6 +24,9 @@ export interface RunningRegistry {
 /** The first purge waits a minute so a restart loop never turns into a purge loop. */
 const FIRST_PURGE_DELAY_MS = 60_000;
 
+/** How long the startup check waits for the store before starting anyway as "not ready". */
+const STORAGE_CHECK_TIMEOUT_MS = 10_000;
+
 function tlsFiles(tls: TlsConfig | undefined): TlsFiles | undefined {
   if (!tls) return undefined;
   const files: TlsFiles = { certificate: tls.certificate, key: tls.key, minimumTls: tls.minimumTls === 'tls1.3' ? 'TLSv1.3' : 'TLSv1.2' };
@@ -31,7 +38,7 @@ function tlsFiles(tls: TlsConfig | undefined): TlsFiles | undefined {
 }
 
 export function loggerFor(config: RegistryConfig, destination?: NodeJS.WritableStream): Logger {
-  const options = { level: config.log.level, base: { service: 'private-registry', ...config.log.fields } };
+  const options = { level: config.log.level, format: config.log.formatter, base: { service: 'private-registry', ...config.log.fields } };
   return createLogger(destination ? { ...options, destination } : options);
 }
 
@@ -46,9 +53,18 @@ export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFo
   if (address.net !== 'tcp') {
     throw new Error(`invalid configuration: http.net: "unix" sockets are not supported yet`);
   }
-  const driver = createStorageDriver(config.storage, { warn: (message) => log.warn(message) });
+  const { driver, location } = await openStorage(config.storage, { warn: (message) => log.warn(message) });
+  // A misconfigured store stops startup here (StorageMisconfiguredError); an unreachable one does not.
+  const filesystemRoot = location.storage === 'filesystem' ? location.root : undefined;
+  const probe = await preflightStorage(driver, { timeoutMs: STORAGE_CHECK_TIMEOUT_MS, ...(filesystemRoot === undefined ? {} : { filesystemRoot }) });
+  const readiness = new StorageReadiness(driver, log);
+  readiness.seed(probe);
+  if (!probe.ok) {
+    log.warn({ ...location, reason: probe.reason }, 'storage is not answering: starting anyway; storage operations answer 503 and /readyz is not ready until it is back');
+  }
   const { app, services } = createRegistryApp({
     driver,
+    readiness,
     policy: {
       deleteEnabled: config.storage.delete.enabled,
       readOnly: config.storage.maintenance.readOnly.enabled,
@@ -78,18 +94,21 @@ export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFo
   const debugListen = config.http.debug?.listen;
   const debug =
     debugListen && debugListen.net === 'tcp'
-      ? await startDebugServer({ host: debugListen.host ?? '::', port: debugListen.port }, driver, log, () => ({ ...(services.mirror ? { mirror: services.mirror.stats.snapshot() } : {}) }))
+      ? await startDebugServer({ host: debugListen.host ?? '::', port: debugListen.port }, readiness, log, () => ({ ...(services.mirror ? { mirror: services.mirror.stats.snapshot() } : {}) }))
       : undefined;
   if (debug) log.info({ url: debug.url }, 'debug server listening (/debug/health, /debug/vars)');
   const purging = config.storage.maintenance.uploadPurging;
   const stopPurge = purging.enabled
     ? scheduleUploadPurge(driver, { ...purging, firstRunMs: Math.min(FIRST_PURGE_DELAY_MS, purging.intervalMs) }, log)
     : () => undefined;
-  const where = config.storage.driver === 'filesystem' ? config.storage.filesystem?.rootDirectory : config.storage.driver;
+  // As configured (the default's own spelling): the startup line below gives the resolved path.
+  const where = config.storage.filesystem?.rootDirectory ?? location.storage;
   if (loaded.source === 'defaults' && config.http.addrIsDefault) {
     log.info({ addr: config.http.addr, storage: where }, `no configuration file: listening on ${config.http.addr}, storing under ${where}`);
   }
-  log.info({ url: listener.url, storage: config.storage.driver, root: where, tls: tls !== undefined, config: loaded.source }, 'registry listening');
+  log.info({ url: listener.url, addr: config.http.addr, ...location, tls: tls !== undefined, config: loaded.source }, 'registry listening');
+  const openWarning = openRegistryWarning(config);
+  if (openWarning !== undefined) log.warn({ addr: config.http.addr }, openWarning);
   return {
     url: listener.url,
     port: listener.port,
@@ -97,6 +116,7 @@ export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFo
     log,
     close: async () => {
       stopPurge();
+      readiness.close();
       services.mirror?.close();
       await Promise.all([listener.close(), debug?.close()]);
     },

@@ -3,12 +3,13 @@ import { createLogger } from '@private-registry/core';
 import { MemoryDriver } from '../src/storage/memory-driver.js';
 import { StorageUnavailableError } from '../src/storage/storage-errors.js';
 import { startDebugServer } from '../src/debug-server.js';
+import { StorageReadiness } from '../src/storage/storage-readiness.js';
 
 describe('the debug server (http.debug.addr)', () => {
   const log = createLogger({ level: 'silent' });
 
   it('reports healthy while storage answers, with process figures at /debug/vars', async () => {
-    const server = await startDebugServer({ host: '127.0.0.1', port: 0 }, new MemoryDriver(), log);
+    const server = await startDebugServer({ host: '127.0.0.1', port: 0 }, new StorageReadiness(new MemoryDriver(), log), log);
     try {
       const health = await fetch(`${server.url}/debug/health`);
       expect(health.status).to.equal(200);
@@ -23,10 +24,10 @@ describe('the debug server (http.debug.addr)', () => {
 
   it('answers 503 when the storage backend fails', async () => {
     const driver = new MemoryDriver();
-    driver.stat = async (path: string) => {
+    driver.list = async (path: string) => {
       throw new StorageUnavailableError('inmemory', path, 'EIO on /docker');
     };
-    const server = await startDebugServer({ host: '127.0.0.1', port: 0 }, driver, log);
+    const server = await startDebugServer({ host: '127.0.0.1', port: 0 }, new StorageReadiness(driver, log), log);
     try {
       const health = await fetch(`${server.url}/debug/health`);
       expect(health.status).to.equal(503);

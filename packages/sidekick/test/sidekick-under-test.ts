@@ -23,7 +23,7 @@ export interface SidekickProcess {
 }
 
 export interface LogEntry {
-  level: number;
+  level: string;
   msg: string;
   [field: string]: unknown;
 }

@@ -38,6 +38,8 @@ export interface S3rverOptions {
   /** No request log (it writes a line per request). */
   silent?: boolean;
   startTimeoutMs?: number;
+  /** This port rather than a free one (a store that comes up where a registry already looks for it). */
+  port?: number;
 }
 
 const PORT_ATTEMPTS = 5;
@@ -67,7 +69,7 @@ export async function startS3rver(options: S3rverOptions = {}): Promise<S3rver> 
   const logFile = join(work.path, 's3rver.log');
   try {
     for (let attempt = 1; ; attempt += 1) {
-      const port = await freePort();
+      const port = options.port ?? (await freePort());
       const logOffset = await logSize(logFile);
       const server = await startProcess({
         name: 's3rver',
@@ -83,7 +85,7 @@ export async function startS3rver(options: S3rverOptions = {}): Promise<S3rver> 
         await waitForHttp(`${endpoint}/`, { timeoutMs: options.startTimeoutMs ?? 15_000, okStatuses: [200, 403], process: server });
       } catch (err) {
         await server.stop({ graceMs: 1_000 });
-        if ((await readLogText(logFile, logOffset)).includes('EADDRINUSE') && attempt < PORT_ATTEMPTS) continue;
+        if (options.port === undefined && (await readLogText(logFile, logOffset)).includes('EADDRINUSE') && attempt < PORT_ATTEMPTS) continue;
         throw err;
       }
       const unregister = registerCleanup({ name: `s3rver in ${work.path}`, stop: () => stop(), stopSync: () => undefined });

@@ -1,9 +1,8 @@
 // Requests nothing serves, answered with the spec's JSON error body instead of a dropped connection or an
 // HTML page: methods node:http handles before any listener (CONNECT, and methods its parser does not know
-// at all, such as BREW), and paths outside /v2 that nothing else in the app answered.
+// at all, such as BREW), and paths outside /v2 that the app routes nowhere.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Logger } from '@private-registry/core';
 import { RegistryError } from '../oci/registry-errors.js';
 import { matchRoute } from './route-match.js';
 import { allowedMethods } from './route-table.js';
@@ -90,42 +89,22 @@ export function answerConnect(req: IncomingMessage, socket: Duplex): void {
   writeAndClose(socket, unsupportedMethod(req.method), allow === undefined ? {} : { Allow: allow });
 }
 
-/** A request listener that, like an Express app, may hand back what it did not answer (or its error). */
-export type FallibleListener = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
-
 /**
- * Wraps the app so that what nothing in it answered (paths outside /v2) still gets the spec's JSON error:
- * 405 with Allow for other methods on "/", 404 for unknown paths, and a JSON 4xx/500 for an error the app
- * passed on, instead of Express's HTML pages. An Express app takes the callback in place of its own final
- * handler; a plain listener ignores it.
+ * The answer for a request the app routes nowhere, as the spec's JSON error: 405 with Allow for another
+ * method on a path that serves GET and HEAD only (`/`, the health probes), else 404.
  */
-export function withJsonFallback(listener: FallibleListener, log: Logger): (req: IncomingMessage, res: ServerResponse) => void {
-  return (req, res) => listener(req, res, (err?: unknown) => answerUnserved(req, res, err, log));
-}
-
-function answerUnserved(req: IncomingMessage, res: ServerResponse, err: unknown, log: Logger): void {
-  if (res.headersSent) {
-    res.destroy(err instanceof Error ? err : undefined);
-    return;
-  }
+export function answerUnrouted(req: IncomingMessage, res: ServerResponse, getHeadOnly: boolean): void {
   const path = (req.url ?? '/').split('?')[0] ?? '/';
-  let error: RegistryError;
-  if (err !== undefined && err !== null) {
-    // Express passes client errors (a malformed URI) with their status; anything else is ours.
-    const status = (err as { status?: unknown }).status;
-    if (typeof status === 'number' && status >= 400 && status < 500) {
-      error = new RegistryError('UNKNOWN', http.STATUS_CODES[status] ?? 'bad request', { status });
-    } else {
-      log.error({ err, method: req.method, url: req.url }, 'request failed');
-      error = new RegistryError('UNKNOWN', 'internal server error');
-    }
-  } else if (path === '/' && req.method !== 'GET' && req.method !== 'HEAD') {
-    error = new RegistryError('UNSUPPORTED', `method ${String(req.method).slice(0, 20)} not allowed here`, { status: 405, headers: { Allow: ROOT_METHODS } });
-  } else {
-    error = new RegistryError('NAME_UNKNOWN', 'no such endpoint', { status: 404, detail: { path: path.slice(0, 200) } });
-  }
+  const error =
+    getHeadOnly && req.method !== 'GET' && req.method !== 'HEAD'
+      ? new RegistryError('UNSUPPORTED', `method ${String(req.method).slice(0, 20)} not allowed here`, { status: 405, headers: { Allow: ROOT_METHODS } })
+      : new RegistryError('NAME_UNKNOWN', 'no such endpoint', { status: 404, detail: { path: path.slice(0, 200) } });
   const payload = req.method === 'HEAD' ? undefined : Buffer.from(JSON.stringify(error.toBody()));
-  res.writeHead(error.status, { ...error.headers, 'Content-Type': 'application/json', 'Content-Length': payload?.length ?? 0 });
+  // setHeader, not writeHead's object: the access log reads the length back with getHeader.
+  res.statusCode = error.status;
+  for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+  res.setHeader('Content-Type', 'application/json');
+  res.setHeader('Content-Length', payload?.length ?? 0);
   res.end(payload);
   // An unread body would otherwise be parsed as the next request on a kept-alive socket.
   if (!req.complete) req.resume();

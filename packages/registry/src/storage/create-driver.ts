@@ -1,10 +1,10 @@
-// Picks the storage driver named by the configuration.
+// Picks the storage driver named by the configuration. The S3 driver (and the AWS SDK under it, about
+// 25 MB of memory) is imported only when S3 is configured, so a filesystem registry never loads it.
 import { resolve } from 'node:path';
 import type { StorageConfig } from '../config/registry-config.js';
 import type { StorageDriver } from './storage-driver.js';
 import { FilesystemDriver } from './filesystem-driver.js';
 import { MemoryDriver } from './memory-driver.js';
-import { S3Driver } from './s3/s3-driver.js';
 import { parseS3Settings } from './s3/s3-settings.js';
 
 export interface CreateDriverOptions {
@@ -12,17 +12,37 @@ export interface CreateDriverOptions {
   warn?: (message: string) => void;
 }
 
+export interface OpenedStorage {
+  driver: StorageDriver;
+  /** Where the data lives, for the startup line: root path, or bucket, region, endpoint. Never a credential. */
+  location: Record<string, string>;
+}
+
 /** @throws ConfigError naming the key (`storage.s3.<key>`) when a driver parameter is invalid. */
-export function createStorageDriver(storage: StorageConfig, options: CreateDriverOptions = {}): StorageDriver {
+export async function openStorage(storage: StorageConfig, options: CreateDriverOptions = {}): Promise<OpenedStorage> {
   switch (storage.driver) {
-    case 'filesystem':
-      return new FilesystemDriver({ rootDirectory: resolve(storage.filesystem?.rootDirectory ?? './data') });
+    case 'filesystem': {
+      const rootDirectory = resolve(storage.filesystem?.rootDirectory ?? './data');
+      return { driver: new FilesystemDriver({ rootDirectory }), location: { storage: 'filesystem', root: rootDirectory } };
+    }
     case 'inmemory':
-      return new MemoryDriver();
+      return { driver: new MemoryDriver(), location: { storage: 'inmemory' } };
     case 's3': {
       const warn = options.warn ?? ((message: string) => process.emitWarning(message, { code: 'REGISTRY_CONFIG' }));
       const settings = parseS3Settings(storage.s3 ?? {}, warn);
-      return new S3Driver({ settings, redirectDisabled: storage.redirect.disable });
+      // The SDK otherwise prints a multi-line NodeVersionSupportWarning on stderr at every start on
+      // Node < 22; its own switch turns that off (an operator who sets the variable keeps their value).
+      process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+      const { S3Driver } = await import('./s3/s3-driver.js');
+      const driver = new S3Driver({ settings, redirectDisabled: storage.redirect.disable });
+      const location: Record<string, string> = { storage: 's3', bucket: settings.bucket, region: settings.region, endpoint: settings.endpoint ?? 'AWS' };
+      if (settings.rootDirectory !== '') location.rootdirectory = settings.rootDirectory;
+      return { driver, location };
     }
   }
+}
+
+/** The driver alone (tests, tools). */
+export async function createStorageDriver(storage: StorageConfig, options: CreateDriverOptions = {}): Promise<StorageDriver> {
+  return (await openStorage(storage, options)).driver;
 }

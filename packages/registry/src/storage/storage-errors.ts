@@ -33,8 +33,14 @@ export class InvalidOffsetError extends StorageError {
 
 /** A fault of the backend itself (disk full, S3 unreachable): the client gets a 503, not a 4xx. */
 export class StorageUnavailableError extends StorageError {
-  constructor(driver: string, path: string, message: string, options?: { cause?: unknown }) {
+  /**
+   * True when the store answered and refused for a reason only the operator can fix (no such bucket,
+   * credentials refused): at startup that stops the registry, where an unreachable store does not.
+   */
+  readonly misconfigured: boolean;
+  constructor(driver: string, path: string, message: string, options?: { cause?: unknown; misconfigured?: boolean }) {
     super('STORAGE_UNAVAILABLE', driver, path, message, options);
+    this.misconfigured = options?.misconfigured ?? false;
   }
 }
 

@@ -120,8 +120,8 @@ describe('the private-registry CLI as an operator runs it @e2e', function () {
     const warnings = (await registry.process.readLog())
       .split('\n')
       .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as { level: number; msg: string })
-      .filter((entry) => entry.level === 40)
+      .map((line) => JSON.parse(line) as { level: string; msg: string })
+      .filter((entry) => entry.level === 'warn')
       .map((entry) => entry.msg);
     expect(warnings).to.include('unknown configuration key "http.frobnicate"');
     expect(warnings).to.include('unknown configuration key "storage.filesytem"');

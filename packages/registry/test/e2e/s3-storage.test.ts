@@ -167,7 +167,7 @@ describe('registry on S3 (s3rver), configured as operators do @e2e', function ()
     it('warns about v4auth: no and keeps serving', async function () {
       const log = await registry.logText();
       const warning = log.split('\n').find((line) => line.includes('v4auth'));
-      expect(warning, log).to.match(/"level":(40|"warn")/);
+      expect(warning, log).to.match(/"level":"warn"/);
       expect(warning).to.include('signature version 4');
       expect(registry.process.isRunning()).to.equal(true);
       expect((await fetch(`${registry.url}/v2/`)).status).to.equal(200);

@@ -36,7 +36,7 @@ function invalid(raw: Record<string, unknown>, key: string, ...fragments: string
 const MINIMAL = { bucket: 'images', region: 'eu-west-1' };
 
 describe('S3 storage settings', function () {
-  it('reads the environment-only shape: REGISTRY_STORAGE=s3 and REGISTRY_STORAGE_S3_* variables', function () {
+  it('reads the environment-only shape: REGISTRY_STORAGE=s3 and REGISTRY_STORAGE_S3_* variables', async function () {
     const { config } = parse(undefined, {
       REGISTRY_STORAGE: 's3',
       REGISTRY_STORAGE_S3_ACCESSKEY: 'AKIAEXAMPLE',
@@ -51,7 +51,7 @@ describe('S3 storage settings', function () {
     expect(settings.credentials?.forSdk()).to.deep.equal({ accessKeyId: 'AKIAEXAMPLE', secretAccessKey: SECRET });
     // distribution's defaults
     expect(settings).to.include({ chunkSize: 10 * MiB, multipartCopyChunkSize: 32 * MiB, multipartCopyThresholdSize: 32 * MiB, multipartCopyMaxConcurrency: 100 });
-    expect(createStorageDriver(config.storage).name).to.equal('s3');
+    expect((await createStorageDriver(config.storage)).name).to.equal('s3');
   });
 
   it('reads the config.yml shape with v4auth: no, redirect disabled and deletes enabled, warning about v4auth', async function () {
@@ -82,7 +82,7 @@ describe('S3 storage settings', function () {
     expect(warnings).to.have.length(1);
     expect(warnings[0]).to.match(/^storage\.s3\.v4auth: false is not supported/).and.include('signature version 4');
     const driverWarnings: string[] = [];
-    const driver = createStorageDriver(config.storage, { warn: (w) => driverWarnings.push(w) });
+    const driver = await createStorageDriver(config.storage, { warn: (w) => driverWarnings.push(w) });
     expect(driverWarnings).to.deep.equal(warnings);
     // Redirects are off: the registry streams blobs itself (no S3 request is needed to know).
     expect(await driver.redirectUrl('/docker/registry/v2/blobs/sha256/ab/abcd/data', 'GET')).to.equal(null);

@@ -52,17 +52,17 @@ export function toS3StorageError(driver: string, path: string, operation: string
   const tries = attempts !== undefined && attempts > 1 ? ` after ${attempts} attempts` : '';
   const answered = status === undefined ? code : `${code} (HTTP ${status})`;
   if (code === 'NoSuchBucket') {
-    return new StorageUnavailableError(driver, path, `${operation} ${path}: the bucket does not exist (NoSuchBucket)`, { cause });
+    return new StorageUnavailableError(driver, path, `${operation} ${path}: the bucket does not exist (NoSuchBucket)`, { cause, misconfigured: true });
   }
   if (REFUSED.has(code) || status === 403) {
-    return new StorageUnavailableError(driver, path, `${operation} ${path}: S3 refused the request: ${answered}; check the credentials and the bucket's policy`, { cause });
+    return new StorageUnavailableError(driver, path, `${operation} ${path}: S3 refused the request: ${answered}; check the credentials and the bucket's policy`, { cause, misconfigured: true });
   }
   if (code === 'CredentialsProviderError') {
     return new StorageUnavailableError(
       driver,
       path,
       `${operation} ${path}: no S3 credentials found (set storage.s3.accesskey and secretkey, or provide them through the AWS credential chain)`,
-      { cause },
+      { cause, misconfigured: true },
     );
   }
   if (NETWORK.has(code)) {
