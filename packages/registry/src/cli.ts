@@ -1,14 +1,13 @@
 #!/usr/bin/env node
 // The `private-registry` command: `serve [config]` runs the registry until SIGTERM/SIGINT; `config check`
 // prints the configuration `serve` would run with and whether it is acceptable.
-import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { createLogger } from '@private-registry/core';
 import { checkConfig } from './config-check-command.js';
 import { invalidConfig, loadConfig, type LoadConfigOptions } from './config/index.js';
 import { loggerFor, startRegistry, type RunningRegistry } from './registry-runtime.js';
+import { REGISTRY_VERSION } from './http/registry-version.js';
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 const CONFIG_HELP = `
 The configuration file is --config FILE (or the argument), else $REGISTRY_CONFIGURATION_PATH, else
@@ -26,7 +25,7 @@ async function serve(configArg: string | undefined, options: { config?: string; 
   if (options.strict && loaded.unknownKeys.length > 0) {
     throw invalidConfig(loaded.unknownKeys[0] ?? '', `unknown configuration key${loaded.unknownKeys.length > 1 ? `s ${loaded.unknownKeys.map((k) => `"${k}"`).join(', ')}` : ''} (--strict)`);
   }
-  const log = loggerFor(loaded.config).child({ version: pkg.version });
+  const log = loggerFor(loaded.config).child({ version: REGISTRY_VERSION });
   let registry: RunningRegistry | undefined;
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
@@ -75,7 +74,7 @@ async function check(configArg: string | undefined, options: { config?: string }
 const program = new Command()
   .name('private-registry')
   .description('A private OCI/Docker container registry (OCI Distribution API v1.1).')
-  .version(pkg.version);
+  .version(REGISTRY_VERSION);
 
 program
   .command('serve')
