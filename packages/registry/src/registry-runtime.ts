@@ -101,7 +101,7 @@ export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFo
   const stopPurge = purging.enabled
     ? scheduleUploadPurge(driver, { ...purging, firstRunMs: Math.min(FIRST_PURGE_DELAY_MS, purging.intervalMs) }, log)
     : () => undefined;
-  // As configured (the default's own spelling): the startup line below gives the resolved path.
+  // The root is absolute by now (config/default-root.ts decided it when none was configured).
   const where = config.storage.filesystem?.rootDirectory ?? location.storage;
   if (loaded.source === 'defaults' && config.http.addrIsDefault) {
     log.info({ addr: config.http.addr, storage: where }, `no configuration file: listening on ${config.http.addr}, storing under ${where}`);
