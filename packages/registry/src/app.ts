@@ -58,7 +58,7 @@ export function createRegistryApp(options: RegistryAppOptions): RegistryApp {
       }
     }
     if (health !== undefined && serveHealth(health, req, res, { readiness, apiRoot: v2Root })) return;
-    answerUnrouted(req, res, health !== undefined);
+    answerUnrouted(req, res, health !== undefined, options.log);
   };
   return { app, services, readiness };
 }

@@ -38,11 +38,12 @@ export function sendError(req: IncomingMessage, res: ServerResponse, err: unknow
     return;
   }
   const payload = req.method === 'HEAD' ? undefined : Buffer.from(JSON.stringify(error.toBody()));
-  res.writeHead(error.status, {
-    ...error.headers,
-    'Content-Type': 'application/json',
-    'Content-Length': payload?.length ?? 0,
-  });
+  // setHeader, not writeHead's object: the access log reads the length back with getHeader, which only
+  // sees headers set this way when nothing was set before.
+  res.statusCode = error.status;
+  for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+  res.setHeader('Content-Type', 'application/json');
+  res.setHeader('Content-Length', payload?.length ?? 0);
   res.end(payload);
   // An unread request body would otherwise be parsed as the next request on a kept-alive socket.
   if (!req.readableEnded && !req.complete) req.resume();

@@ -3,7 +3,9 @@
 // at all, such as BREW), and paths outside /v2 that the app routes nowhere.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { Logger } from '@private-registry/core';
 import { RegistryError } from '../oci/registry-errors.js';
+import { sendError } from './error-response.js';
 import { matchRoute } from './route-match.js';
 import { allowedMethods } from './route-table.js';
 
@@ -93,19 +95,11 @@ export function answerConnect(req: IncomingMessage, socket: Duplex): void {
  * The answer for a request the app routes nowhere, as the spec's JSON error: 405 with Allow for another
  * method on a path that serves GET and HEAD only (`/`, the health probes), else 404.
  */
-export function answerUnrouted(req: IncomingMessage, res: ServerResponse, getHeadOnly: boolean): void {
+export function answerUnrouted(req: IncomingMessage, res: ServerResponse, getHeadOnly: boolean, log: Logger): void {
   const path = (req.url ?? '/').split('?')[0] ?? '/';
   const error =
     getHeadOnly && req.method !== 'GET' && req.method !== 'HEAD'
       ? new RegistryError('UNSUPPORTED', `method ${String(req.method).slice(0, 20)} not allowed here`, { status: 405, headers: { Allow: ROOT_METHODS } })
       : new RegistryError('NAME_UNKNOWN', 'no such endpoint', { status: 404, detail: { path: path.slice(0, 200) } });
-  const payload = req.method === 'HEAD' ? undefined : Buffer.from(JSON.stringify(error.toBody()));
-  // setHeader, not writeHead's object: the access log reads the length back with getHeader.
-  res.statusCode = error.status;
-  for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
-  res.setHeader('Content-Type', 'application/json');
-  res.setHeader('Content-Length', payload?.length ?? 0);
-  res.end(payload);
-  // An unread body would otherwise be parsed as the next request on a kept-alive socket.
-  if (!req.complete) req.resume();
+  sendError(req, res, error, log);
 }
