@@ -26,16 +26,7 @@ async function serve(configArg: string | undefined, options: { config?: string; 
     throw invalidConfig(loaded.unknownKeys[0] ?? '', `unknown configuration key${loaded.unknownKeys.length > 1 ? `s ${loaded.unknownKeys.map((k) => `"${k}"`).join(', ')}` : ''} (--strict)`);
   }
   const log = loggerFor(loaded.config).child({ version: REGISTRY_VERSION });
-  let registry: RunningRegistry | undefined;
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals): void => {
-    if (stopping) {
-      log.warn({ signal }, 'second signal: exiting at once');
-      process.exit(1);
-    }
-    stopping = true;
-    // A signal during startup is handled once the registry is up (see below).
-    if (registry === undefined) return;
+  const shutdown = (registry: RunningRegistry, signal: NodeJS.Signals): void => {
     log.info({ signal, drainTimeoutMs: loaded.config.http.drainTimeoutMs }, 'shutting down: finishing requests in flight');
     registry.close().then(
       () => {
@@ -49,19 +40,22 @@ async function serve(configArg: string | undefined, options: { config?: string; 
     );
   };
   // Installed before startup: the "registry listening" line is written before startRegistry returns, and
-  // a SIGTERM sent on seeing it must not meet the default action (killed by the signal, no drain).
-  let earlySignal: NodeJS.Signals | undefined;
+  // a SIGTERM sent on seeing it must not meet the default action (killed by the signal, no drain). A
+  // signal during startup is acted on once the registry is up.
+  let registry: RunningRegistry | undefined;
+  let signalled: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals): void => {
-    if (registry === undefined && !stopping) earlySignal = signal;
-    stop(signal);
+    if (signalled !== undefined) {
+      log.warn({ signal }, 'second signal: exiting at once');
+      process.exit(1);
+    }
+    signalled = signal;
+    if (registry !== undefined) shutdown(registry, signal);
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   registry = await startRegistry(loaded, log);
-  if (earlySignal !== undefined) {
-    stopping = false;
-    stop(earlySignal);
-  }
+  if (signalled !== undefined) shutdown(registry, signalled);
 }
 
 async function check(configArg: string | undefined, options: { config?: string }): Promise<void> {
