@@ -26,7 +26,7 @@ function sendJson(req: IncomingMessage, res: ServerResponse, status: number, bod
   res.end(req.method === 'HEAD' ? undefined : payload);
 }
 
-/** The readiness answer; /debug/health shares it. */
+/** The /readyz answer (/debug/health asks the same StorageReadiness, in its own body shape). */
 export async function readinessBody(readiness: StorageReadiness): Promise<{ status: number; body: Record<string, unknown> }> {
   const probe = await readiness.check();
   const storage = probe.ok ? { driver: readiness.driverName, status: 'ok' } : { driver: readiness.driverName, status: 'unavailable', reason: probe.reason };

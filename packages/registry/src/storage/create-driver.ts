@@ -1,7 +1,8 @@
 // Picks the storage driver named by the configuration. The S3 driver (and the AWS SDK under it, about
-// 25 MB of memory) is imported only when S3 is configured, so a filesystem registry never loads it.
+// 12 MB of resident memory) is imported only when S3 is configured, so a filesystem registry never loads it.
 import { resolve } from 'node:path';
 import type { StorageConfig } from '../config/registry-config.js';
+import { invalidConfig } from '../config/config-errors.js';
 import type { StorageDriver } from './storage-driver.js';
 import { FilesystemDriver } from './filesystem-driver.js';
 import { MemoryDriver } from './memory-driver.js';
@@ -22,7 +23,9 @@ export interface OpenedStorage {
 export async function openStorage(storage: StorageConfig, options: CreateDriverOptions = {}): Promise<OpenedStorage> {
   switch (storage.driver) {
     case 'filesystem': {
-      const rootDirectory = resolve(storage.filesystem?.rootDirectory ?? './data');
+      // The configuration always sets it for this driver, absolute (config/default-root.ts when none was given).
+      if (storage.filesystem === undefined) throw invalidConfig('storage.filesystem.rootdirectory', 'is not set');
+      const rootDirectory = resolve(storage.filesystem.rootDirectory);
       return { driver: new FilesystemDriver({ rootDirectory }), location: { storage: 'filesystem', root: rootDirectory } };
     }
     case 'inmemory':
