@@ -75,7 +75,7 @@ const http: KeySpec = struct({
     clientcas: { kind: 'list', items: scalar },
     clientauth: scalar,
     minimumtls: scalar,
-    ciphersuites: { kind: 'list', items: scalar, ignored: true },
+    ciphersuites: { kind: 'list', items: scalar },
     letsencrypt: ignored,
   }),
   headers: { kind: 'map', values: { kind: 'list', items: scalar } },
@@ -93,6 +93,40 @@ const log: KeySpec = struct({
   reportcaller: ignoredScalar,
 });
 
+// distribution's `auth` (htpasswd, token; silly is a test-only scheme we refuse) plus ours: the built-in
+// token service (token.builtin), groups, the access policy and the failed-login rate limit.
+const auth: KeySpec = {
+  kind: 'struct',
+  shorthand: true,
+  fields: {
+    htpasswd: struct({ realm: scalar, path: scalar, cost: scalar }),
+    token: struct({
+      realm: scalar,
+      service: scalar,
+      issuer: scalar,
+      rootcertbundle: scalar,
+      jwks: scalar,
+      autoredirect: ignoredScalar,
+      signingalgorithms: { kind: 'list', items: scalar, ignored: true },
+      builtin: struct({ expiration: scalar, refreshexpiration: scalar, signingkey: scalar, rotation: scalar }),
+    }),
+    silly: ignored,
+    none: ignored,
+    groups: { kind: 'map', values: { kind: 'list', items: scalar } },
+    access: {
+      kind: 'list',
+      items: struct({
+        repository: { kind: 'list', items: scalar },
+        users: { kind: 'list', items: scalar },
+        groups: { kind: 'list', items: scalar },
+        anonymous: scalar,
+        actions: { kind: 'list', items: scalar },
+      }),
+    },
+    ratelimit: struct({ addressburst: scalar, userburst: scalar, refill: scalar }),
+  },
+};
+
 /** The root of distribution's format (3.x, plus keys 2.x had: compatibility, reporting). */
 export const CONFIG_KEYS: KeySpec = struct({
   version: scalar,
@@ -103,12 +137,7 @@ export const CONFIG_KEYS: KeySpec = struct({
   http,
   catalog: struct({ maxentries: scalar }),
   tags: struct({ maxtags: scalar }),
-  auth: {
-    kind: 'any',
-    ignored: true,
-    shorthand: true,
-    note: 'the registry does NOT authenticate requests; put an authenticating proxy in front of it',
-  },
+  auth,
   middleware: ignored,
   notifications: ignored,
   redis: ignored,

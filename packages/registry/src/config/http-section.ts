@@ -89,7 +89,8 @@ function readTls(tls: ConfigSection): TlsConfig | undefined {
     if (clientCas.length > 0) tls.warn('http.tls.clientcas is ignored: TLS is off without http.tls.certificate and http.tls.key');
     return undefined;
   }
-  return { certificate, key, clientCas, clientAuth, minimumTls };
+  const cipherSuites = tls.stringList('ciphersuites') ?? [];
+  return { certificate, key, clientCas, clientAuth, minimumTls, cipherSuites };
 }
 
 function readHeaders(http: ConfigSection): Record<string, string[]> {

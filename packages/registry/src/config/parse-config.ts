@@ -10,6 +10,7 @@ import { mapNode, toPlain, type MapNode } from './config-tree.js';
 import { systemProbe, type RootDirectoryProbe } from './default-root.js';
 import { flavorFromEnv, isFlavorsFile, selectFlavor } from './flavors.js';
 import { readMail } from './mail-section.js';
+import { readAuth } from './auth-section.js';
 import { applyEnvOverrides } from './env-overrides.js';
 import { readHttp } from './http-section.js';
 import { auditKeys } from './key-audit.js';
@@ -64,6 +65,7 @@ export function parseConfig(yamlText: string | undefined, env: NodeJS.ProcessEnv
     tags: { maxTags: readPageLimit(section.section('tags'), 'maxtags', DEFAULT_TAGS_MAX_TAGS) },
     proxy: readProxy(section),
     mail: readMail(section),
+    auth: readAuth(section),
     ignoredKeys: audit.ignored,
     raw: toPlain(root) as Record<string, unknown>,
   };

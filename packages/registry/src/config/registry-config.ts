@@ -33,6 +33,8 @@ export interface TlsConfig {
   /** How client certificates are checked when clientCas is not empty. */
   clientAuth: TlsClientAuth;
   minimumTls: 'tls1.2' | 'tls1.3';
+  /** TLS 1.2 cipher suites, in OpenSSL or Go (IANA) names as written; empty: Node's defaults. */
+  cipherSuites: string[];
 }
 
 export interface DebugConfig {
@@ -126,6 +128,69 @@ export interface MailConfig {
   to: string[];
 }
 
+/** One rule of `auth.access`: repositories by glob, whom it applies to, what it grants. */
+export interface AccessRule {
+  /** Globs over repository names: `*` one path segment, `**` any number of segments. */
+  repositories: string[];
+  /** User names; "*" is every authenticated user. */
+  users: string[];
+  groups: string[];
+  /** Applies to callers without credentials. */
+  anonymous: boolean;
+  /** Action words as written (pull, push, overwrite, delete, admin, *), validated. */
+  actions: string[];
+  /** Position in the file (0-based): the last tie-breaker. */
+  index: number;
+}
+
+export interface BuiltinTokenServiceConfig {
+  /** Lifetime of an access token, in seconds (`expires_in`). */
+  expirationS: number;
+  /** Lifetime of a refresh token (docker login's identity token), in ms. */
+  refreshExpirationMs: number;
+  /** PEM file with the signing key; undefined: keys are generated and kept in the store. */
+  signingKey: string | undefined;
+  /** How often a stored key is replaced by a new one (the old one verifies until its tokens expire); 0: never. */
+  rotationMs: number;
+}
+
+export interface TokenAuthConfig {
+  /** Where clients get tokens; undefined with the built-in service: this registry's /auth/token. */
+  realm: string | undefined;
+  /** The `service` (JWT audience) tokens must name. */
+  service: string;
+  /** The `iss` tokens must carry. */
+  issuer: string;
+  /** PEM bundle of certificates trusted to sign tokens (an external token server). */
+  rootCertBundle: string | undefined;
+  /** A JWKS file of keys trusted to sign tokens (an external token server). */
+  jwks: string | undefined;
+  /** Our own token service; undefined: tokens come from an external server only. */
+  builtin: BuiltinTokenServiceConfig | undefined;
+}
+
+export interface RateLimitConfig {
+  /** Failed logins one client address may make in a burst before 429. */
+  addressBurst: number;
+  /** Failed logins one user name may take in a burst (from any address) before 429. */
+  userBurst: number;
+  /** One more failure is allowed every this many ms (the bucket refills). */
+  refillMs: number;
+}
+
+export interface AuthConfig {
+  htpasswd: { realm: string; path: string; bcryptCost: number } | undefined;
+  token: TokenAuthConfig | undefined;
+  /** Group name → member user names. */
+  groups: Record<string, string[]>;
+  /**
+   * `auth.access`; undefined when the section is absent: then every authenticated user may pull, push,
+   * overwrite and delete everywhere (distribution's htpasswd behaviour) and anonymous callers nothing.
+   */
+  access: AccessRule[] | undefined;
+  rateLimit: RateLimitConfig;
+}
+
 export interface RegistryConfig {
   version: '0.1';
   log: LogConfig;
@@ -138,6 +203,8 @@ export interface RegistryConfig {
   proxy: ProxyConfig;
   /** Undefined when no `mail` section (nor old smtp_* keys) is configured. */
   mail: MailConfig | undefined;
+  /** Undefined when no `auth` section is configured: an open registry. */
+  auth: AuthConfig | undefined;
   /**
    * Dotted paths (as written) of distribution keys present in the configuration that we do not support
    * yet and ignore, e.g. ["auth", "storage.cache"]: each also produced a warning. Lets the server refuse

@@ -3,6 +3,8 @@
 import type { Digest } from '../oci/digest.js';
 
 export const ROOT = '/docker/registry/v2';
+/** Our own data that is not distribution's (auth keys and tokens), beside its tree so its tools never see it. */
+export const OWN_ROOT = '/private-registry';
 
 export type PathSpec =
   | { kind: 'blobsRoot' }
@@ -32,7 +34,13 @@ export type PathSpec =
   /** Our extension: present in a repository the mirror filled from an upstream (names that upstream). */
   | { kind: 'mirrorMarker'; name: string }
   /** Our extension: when a mirrored manifest revision was last pulled (ISO time), for eviction. */
-  | { kind: 'mirrorAccess'; name: string; digest: Digest };
+  | { kind: 'mirrorAccess'; name: string; digest: Digest }
+  /** Our extension: long-lived access tokens (robots), one JSON file per token name, the secret only hashed. */
+  | { kind: 'accessTokensRoot' }
+  | { kind: 'accessToken'; name: string }
+  /** Our extension: the built-in token service's signing keys, one JSON file per key id. */
+  | { kind: 'signingKeysRoot' }
+  | { kind: 'signingKey'; id: string };
 
 function blobDir(d: Digest): string {
   return `${ROOT}/blobs/${d.algorithm}/${d.hex.slice(0, 2)}/${d.hex}`;
@@ -94,5 +102,19 @@ export function pathFor(spec: PathSpec): string {
       return `${repo(spec.name)}/_mirror/upstream`;
     case 'mirrorAccess':
       return `${repo(spec.name)}/_mirror/accessed/${spec.digest.algorithm}/${spec.digest.hex}`;
+    case 'accessTokensRoot':
+      return `${OWN_ROOT}/auth/access-tokens`;
+    case 'accessToken':
+      return `${OWN_ROOT}/auth/access-tokens/${safeSegment(spec.name)}.json`;
+    case 'signingKeysRoot':
+      return `${OWN_ROOT}/auth/signing-keys`;
+    case 'signingKey':
+      return `${OWN_ROOT}/auth/signing-keys/${safeSegment(spec.id)}.json`;
   }
+}
+
+/** A name used as one path segment: callers validate it; this refuses anything that could leave the directory. */
+function safeSegment(segment: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(segment)) throw new Error(`not a safe path segment: ${JSON.stringify(segment.slice(0, 40))}`);
+  return segment;
 }

@@ -1,0 +1,124 @@
+// Reads `auth` into AuthConfig: distribution's htpasswd and token sections, our built-in token service
+// (token.builtin), groups, the access policy and the failed-login rate limit. Files named here are read
+// at startup by the auth layer, which names the file and line when one is wrong.
+import { isActionWord } from '../auth/access-rights.js';
+import { isRepositoryGlob } from '../auth/repository-glob.js';
+import type { ConfigSection } from './config-section.js';
+import type { AccessRule, AuthConfig, BuiltinTokenServiceConfig, RateLimitConfig, TokenAuthConfig } from './registry-config.js';
+
+export const DEFAULT_AUTH_REALM = 'private-registry';
+export const DEFAULT_TOKEN_ISSUER = 'private-registry';
+export const DEFAULT_TOKEN_SERVICE = 'private-registry';
+/** bcrypt cost of passwords `private-registry user add` writes (htpasswd -B uses 5; 10 is bcrypt's usual). */
+export const DEFAULT_BCRYPT_COST = 10;
+const DEFAULT_TOKEN_EXPIRATION_MS = 5 * 60_000;
+const DEFAULT_REFRESH_EXPIRATION_MS = 30 * 24 * 3_600_000;
+const DEFAULT_KEY_ROTATION_MS = 30 * 24 * 3_600_000;
+const DEFAULT_RATE_LIMIT: RateLimitConfig = { addressBurst: 10, userBurst: 20, refillMs: 6_000 };
+
+export function readAuth(root: ConfigSection): AuthConfig | undefined {
+  const auth = root.section('auth');
+  if (!auth.present) return undefined;
+  for (const scheme of ['silly', 'none']) {
+    if (auth.child(scheme) !== undefined) auth.fail(scheme, `the "${scheme}" scheme is not supported: use htpasswd or token`);
+  }
+  const htpasswd = readHtpasswd(auth.section('htpasswd'));
+  const token = readToken(auth.section('token'));
+  if (htpasswd === undefined && token === undefined) auth.fail('', 'configure htpasswd, token, or both');
+  const groups = readGroups(auth);
+  return { htpasswd, token, groups, access: readAccess(auth, groups), rateLimit: readRateLimit(auth.section('ratelimit')) };
+}
+
+function readHtpasswd(section: ConfigSection): AuthConfig['htpasswd'] {
+  if (!section.present) return undefined;
+  const path = section.string('path');
+  if (path === undefined || path === '') section.fail('path', 'is required: the htpasswd file (bcrypt lines, as `htpasswd -B` or `private-registry user add` writes them)');
+  const cost = section.integer('cost') ?? DEFAULT_BCRYPT_COST;
+  if (cost < 4 || cost > 31) section.fail('cost', `${cost} is not a bcrypt cost (4 to 31)`);
+  return { realm: section.string('realm') || DEFAULT_AUTH_REALM, path, bcryptCost: cost };
+}
+
+function readToken(section: ConfigSection): TokenAuthConfig | undefined {
+  if (!section.present) return undefined;
+  const builtin = readBuiltin(section);
+  const realm = section.string('realm') || undefined;
+  const rootCertBundle = section.string('rootcertbundle') || undefined;
+  const jwks = section.string('jwks') || undefined;
+  if (builtin === undefined) {
+    if (realm === undefined) section.fail('realm', 'is required: the URL of the token server clients get tokens from (or configure token.builtin)');
+    if (rootCertBundle === undefined && jwks === undefined) section.fail('', 'rootcertbundle or jwks is required: the keys the token server signs with (or configure token.builtin)');
+  }
+  if (realm !== undefined && !/^https?:\/\/[^/]/i.test(realm)) section.fail('realm', `${JSON.stringify(realm)} is not an absolute http(s) URL`);
+  const service = section.string('service') || (builtin ? DEFAULT_TOKEN_SERVICE : undefined);
+  if (service === undefined) section.fail('service', 'is required: the service name tokens are issued for (their audience)');
+  const issuer = section.string('issuer') || (builtin ? DEFAULT_TOKEN_ISSUER : undefined);
+  if (issuer === undefined) section.fail('issuer', 'is required: the issuer (iss) tokens must carry');
+  return { realm, service, issuer, rootCertBundle, jwks, builtin };
+}
+
+function readBuiltin(token: ConfigSection): BuiltinTokenServiceConfig | undefined {
+  const node = token.child('builtin');
+  if (node === undefined) return undefined;
+  if (node.kind === 'scalar') {
+    if (token.bool('builtin') === false) return undefined;
+    return defaultsOfBuiltin();
+  }
+  const section = token.section('builtin');
+  const expirationMs = section.duration('expiration') ?? DEFAULT_TOKEN_EXPIRATION_MS;
+  if (expirationMs < 1000) section.fail('expiration', 'must be at least 1s');
+  return {
+    expirationS: Math.floor(expirationMs / 1000),
+    refreshExpirationMs: section.duration('refreshexpiration') ?? DEFAULT_REFRESH_EXPIRATION_MS,
+    signingKey: section.string('signingkey') || undefined,
+    rotationMs: section.duration('rotation') ?? DEFAULT_KEY_ROTATION_MS,
+  };
+}
+
+function defaultsOfBuiltin(): BuiltinTokenServiceConfig {
+  return {
+    expirationS: DEFAULT_TOKEN_EXPIRATION_MS / 1000,
+    refreshExpirationMs: DEFAULT_REFRESH_EXPIRATION_MS,
+    signingKey: undefined,
+    rotationMs: DEFAULT_KEY_ROTATION_MS,
+  };
+}
+
+function readGroups(auth: ConfigSection): Record<string, string[]> {
+  const node = auth.child('groups');
+  const groups: Record<string, string[]> = {};
+  if (node === undefined) return groups;
+  if (node.kind !== 'map') auth.fail('groups', 'expected a mapping of group names to lists of user names');
+  const section = auth.section('groups');
+  for (const name of node.entries.keys()) groups[name] = section.stringList(name) ?? [];
+  return groups;
+}
+
+function readAccess(auth: ConfigSection, groups: Record<string, string[]>): AccessRule[] | undefined {
+  if (auth.child('access') === undefined) return undefined;
+  return auth.sectionList('access').map((rule, index) => {
+    const repositories = rule.stringList('repository') ?? [];
+    if (repositories.length === 0) rule.fail('repository', 'is required: a repository name or glob ("ci/**", "cache/*", "**")');
+    for (const glob of repositories) {
+      if (!isRepositoryGlob(glob)) rule.fail('repository', `${JSON.stringify(glob)} is not a repository glob (lower-case name components, "/", "*" and "**")`);
+    }
+    const users = rule.stringList('users') ?? [];
+    const ruleGroups = rule.stringList('groups') ?? [];
+    for (const group of ruleGroups) if (!Object.hasOwn(groups, group)) rule.fail('groups', `group ${JSON.stringify(group)} is not defined in auth.groups`);
+    const anonymous = rule.bool('anonymous') ?? false;
+    if (users.length === 0 && ruleGroups.length === 0 && !anonymous) rule.fail('', 'name users, groups, or anonymous: true');
+    const actions = (rule.stringList('actions') ?? []).map((a) => a.trim().toLowerCase());
+    if (actions.length === 0) rule.fail('actions', 'is required: pull, push, overwrite, delete or admin');
+    for (const action of actions) if (!isActionWord(action)) rule.fail('actions', `${JSON.stringify(action)} is not one of pull, push, overwrite, delete, admin`);
+    return { repositories, users, groups: ruleGroups, anonymous, actions, index };
+  });
+}
+
+function readRateLimit(section: ConfigSection): RateLimitConfig {
+  const addressBurst = section.integer('addressburst') ?? DEFAULT_RATE_LIMIT.addressBurst;
+  const userBurst = section.integer('userburst') ?? DEFAULT_RATE_LIMIT.userBurst;
+  const refillMs = section.duration('refill') ?? DEFAULT_RATE_LIMIT.refillMs;
+  if (addressBurst < 1) section.fail('addressburst', 'must be at least 1');
+  if (userBurst < 1) section.fail('userburst', 'must be at least 1');
+  if (refillMs < 1) section.fail('refill', 'must be more than 0');
+  return { addressBurst, userBurst, refillMs };
+}
