@@ -4,10 +4,10 @@
 import { Command } from 'commander';
 import { createLogger } from '@private-registry/core';
 import { checkConfig } from './config-check-command.js';
-import { invalidConfig, loadConfig, type LoadConfigOptions } from './config/index.js';
+import { invalidConfig, loadConfig } from './config/index.js';
+import { loadOptionsOf } from './cli-context.js';
 import { loggerFor, startRegistry, type RunningRegistry } from './registry-runtime.js';
 import { REGISTRY_VERSION } from './http/registry-version.js';
-
 
 const CONFIG_HELP = `
 The configuration file is --config FILE (or the argument), else $REGISTRY_CONFIGURATION_PATH, else
@@ -15,13 +15,9 @@ $DOCKER_REGISTRY_CONFIG (the old docker-registry's variable; a flavors file, fla
 default "dev"). REGISTRY_* variables override any key. With no file: 0.0.0.0:5000, filesystem storage
 under /var/lib/registry when this process may write there, else \${XDG_DATA_HOME:-~/.local/share}/private-registry.`;
 
-function loadOptions(configArg: string | undefined, options: { config?: string }): LoadConfigOptions {
-  const file = options.config ?? configArg;
-  return file === undefined ? { env: process.env } : { file, env: process.env };
-}
 
 async function serve(configArg: string | undefined, options: { config?: string; strict?: boolean }): Promise<void> {
-  const loaded = await loadConfig(loadOptions(configArg, options));
+  const loaded = await loadConfig(loadOptionsOf(configArg, options));
   if (options.strict && loaded.unknownKeys.length > 0) {
     throw invalidConfig(loaded.unknownKeys[0] ?? '', `unknown configuration key${loaded.unknownKeys.length > 1 ? `s ${loaded.unknownKeys.map((k) => `"${k}"`).join(', ')}` : ''} (--strict)`);
   }
@@ -59,7 +55,7 @@ async function serve(configArg: string | undefined, options: { config?: string; 
 }
 
 async function check(configArg: string | undefined, options: { config?: string }): Promise<void> {
-  const result = await checkConfig(loadOptions(configArg, options));
+  const result = await checkConfig(loadOptionsOf(configArg, options));
   process.stdout.write(result.stdout);
   process.stderr.write(result.stderr);
   process.exitCode = result.exitCode;
@@ -93,6 +89,8 @@ Warnings go to stderr. Exit status: 0 the configuration is valid (warnings allow
 unknown keys (serve would refuse, or --strict would); 2 the file cannot be read or is not YAML.`,
   )
   .action(check);
+
+// Administration commands register themselves here.
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   // Startup errors (bad configuration, port in use) are the operator's to fix: one clear line.
