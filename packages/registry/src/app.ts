@@ -13,6 +13,13 @@ import { createMirror, type MirrorOptions } from './mirror/create-mirror.js';
 import { healthPathOf, serveHealth } from './http/health-routes.js';
 import { StorageReadiness } from './storage/storage-readiness.js';
 import { answerUnrouted } from './http/unserved-requests.js';
+import type { AccessGate } from './auth/access-gate.js';
+
+/** The built-in token service's handler (GET/POST <prefix>/auth/token). */
+export type TokenEndpoint = (req: IncomingMessage, res: ServerResponse, query: URLSearchParams) => Promise<void>;
+
+/** Where the built-in token service answers, below http.prefix. */
+export const TOKEN_PATH = '/auth/token';
 
 export interface RegistryAppOptions {
   driver: StorageDriver;
@@ -28,6 +35,10 @@ export interface RegistryAppOptions {
   mirror?: MirrorOptions;
   /** What /readyz asks; one over `driver` when not given. */
   readiness?: StorageReadiness;
+  /** Authentication and the access policy; undefined: an open registry. */
+  access?: AccessGate;
+  /** The built-in token service, when configured. */
+  tokenEndpoint?: TokenEndpoint;
 }
 
 export interface RegistryApp {
@@ -42,7 +53,9 @@ export function createRegistryApp(options: RegistryAppOptions): RegistryApp {
   const readiness = options.readiness ?? new StorageReadiness(options.driver, options.log);
   const prefix = (options.prefix ?? '').replace(/\/+$/, '');
   const v2Root = `${prefix}/v2`;
-  const v2 = createRegistryHandler({ services, log: options.log, urls: { ...options.urls, prefix } });
+  const v2 = createRegistryHandler({ services, log: options.log, urls: { ...options.urls, prefix }, ...(options.access ? { access: options.access } : {}) });
+  const tokenPath = `${prefix}${TOKEN_PATH}`;
+  const { tokenEndpoint } = options;
   const logRequest = options.accessLog ? accessLog(options.log) : undefined;
   const extraHeaders = Object.entries(options.headers ?? {});
   const app = (req: IncomingMessage, res: ServerResponse): void => {
@@ -56,6 +69,10 @@ export function createRegistryApp(options: RegistryAppOptions): RegistryApp {
         void v2(req, res, rest === '' || rest[0] === '?' ? `/${rest}` : rest);
         return;
       }
+    }
+    if (tokenEndpoint !== undefined && (url === tokenPath || url.startsWith(`${tokenPath}?`))) {
+      void tokenEndpoint(req, res, new URLSearchParams(url.slice(tokenPath.length + 1)));
+      return;
     }
     if (health !== undefined && serveHealth(health, req, res, { readiness, apiRoot: v2Root })) return;
     answerUnrouted(req, res, health !== undefined, options.log);

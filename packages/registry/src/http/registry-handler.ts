@@ -9,11 +9,16 @@ import { ROUTES, allowedMethods, type Method } from './route-table.js';
 import { sendError } from './error-response.js';
 import type { RequestContext, UrlPolicy } from './request-context.js';
 import { REGISTRY_VERSION, VERSION_HEADER } from './registry-version.js';
+import type { AccessGate } from '../auth/access-gate.js';
+import { ANONYMOUS } from '../auth/principal.js';
+import { routeAccess } from './route-access.js';
 
 export interface RegistryHandlerOptions {
   services: RegistryServices;
   log: Logger;
   urls: UrlPolicy;
+  /** Authentication and the access policy; undefined: an open registry. */
+  access?: AccessGate;
 }
 
 const NO_QUERY = new URLSearchParams();
@@ -38,6 +43,8 @@ export function createRegistryHandler(options: RegistryHandlerOptions): V2Handle
       if (!handler) {
         throw new RegistryError('UNSUPPORTED', `method ${String(req.method).slice(0, 20)} not allowed on this endpoint`, { status: 405 });
       }
+      const { access } = options;
+      const principal = access === undefined ? ANONYMOUS : await access.principalOf(req);
       const ctx: RequestContext = {
         req,
         res,
@@ -47,7 +54,15 @@ export function createRegistryHandler(options: RegistryHandlerOptions): V2Handle
         reference: match.reference ?? '',
         query,
         urls: options.urls,
+        principal,
+        access,
       };
+      if (access !== undefined) {
+        const needs = routeAccess(match.endpoint, req.method as Method);
+        if (needs.kind === 'repository') access.require(req, principal, ctx.name, needs.actions, needs.scope);
+        else if (needs.kind === 'authenticated' && access.isAnonymous(principal)) throw access.unauthorized(req);
+        else if (needs.kind === 'catalog') access.requireCatalog(req, principal);
+      }
       await handler(ctx);
     } catch (err) {
       // Every 405 names what the endpoint does serve (an unknown method, or one the policy turns off).

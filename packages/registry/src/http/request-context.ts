@@ -2,6 +2,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@private-registry/core';
 import type { RegistryServices } from '../services/registry-services.js';
+import type { AccessGate } from '../auth/access-gate.js';
+import type { Principal } from '../auth/principal.js';
 
 export interface UrlPolicy {
   /** http.host: the external base URL for Location headers. */
@@ -25,6 +27,15 @@ export interface RequestContext {
   reference: string;
   query: URLSearchParams;
   urls: UrlPolicy;
+  /** Who is asking (anonymous on an open registry). */
+  principal: Principal;
+  /** The access checks; undefined on an open registry (everything is allowed). */
+  access: AccessGate | undefined;
+}
+
+/** True when the caller may do `action` in repository `name` (always, on an open registry). */
+export function mayDo(ctx: RequestContext, name: string, action: 'pull' | 'push' | 'overwrite' | 'delete'): boolean {
+  return ctx.access === undefined || ctx.access.rights(ctx.principal, name).actions.has(action);
 }
 
 /** An absolute (or, with http.relativeurls, relative) URL for a registry path. */

@@ -34,6 +34,11 @@ export class TagStore {
     throw manifestUnknown(name, tag);
   }
 
+  /** The digest a tag points at now, or undefined when it does not exist (no error, one read). */
+  async current(name: string, tag: string): Promise<Digest | undefined> {
+    return (await readLink(this.driver, pathFor({ kind: 'tagCurrentLink', name, tag }))) ?? undefined;
+  }
+
   async tag(name: string, tag: string, digest: Digest): Promise<void> {
     // The current link first: the tag resolves as soon as it exists; the index entry is history.
     await writeLink(this.driver, pathFor({ kind: 'tagCurrentLink', name, tag }), digest);

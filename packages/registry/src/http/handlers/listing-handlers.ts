@@ -25,7 +25,10 @@ export async function listCatalog(ctx: RequestContext): Promise<void> {
   // At most catalog.maxentries names a page, whatever `n` asks for (distribution's rule).
   const max = ctx.services.policy.catalogMaxEntries;
   const n = Math.min(page.n ?? max, max);
-  const { items, next } = paginate(await ctx.services.catalog.repositories(), n, page.last);
+  const all = await ctx.services.catalog.repositories();
+  // With auth, a caller sees only the repositories it may pull (pages are cut after filtering).
+  const visible = ctx.access === undefined ? all : all.filter((name) => ctx.access?.mayList(ctx.principal, name));
+  const { items, next } = paginate(visible, n, page.last);
   const headers: Record<string, string> = {};
   if (next !== undefined) headers.Link = nextLink(`${ctx.urls.prefix ?? ''}/v2/_catalog`, n, next);
   sendJson(ctx, 200, { repositories: items }, headers);

@@ -1,9 +1,10 @@
 // GET/HEAD/PUT/DELETE /v2/<name>/manifests/<reference>: byte-exact storage and serving.
+import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { MAX_MANIFEST_BYTES } from '../../oci/manifest.js';
 import { RegistryError } from '../../oci/registry-errors.js';
 import { manifestDeleteReference, manifestReadReference, manifestWriteReference } from '../path-references.js';
-import { contentLength, locationFor, sendEmpty, type RequestContext } from '../request-context.js';
+import { contentLength, locationFor, mayDo, sendEmpty, type RequestContext } from '../request-context.js';
 import { requireDeleteAllowed, requireWritable } from './write-policy.js';
 
 function tooLarge(): RegistryError {
@@ -46,6 +47,7 @@ export async function putManifest(ctx: RequestContext): Promise<void> {
   requireWritable(ctx);
   const reference = manifestWriteReference(ctx.reference);
   const content = await readManifestBody(ctx.req);
+  if (reference.kind === 'tag') await requireOverwriteAllowed(ctx, reference.tag, content);
   const contentType = ctx.req.headers['content-type'];
   const result = await ctx.services.manifests.put(ctx.name, reference, content, contentType);
   // In mirror mode a pushed name is the team's own from now on.
@@ -56,6 +58,20 @@ export async function putManifest(ctx: RequestContext): Promise<void> {
   };
   if (result.subject) headers['OCI-Subject'] = result.subject.value;
   sendEmpty(ctx, 201, headers);
+}
+
+/**
+ * Moving an existing tag to other content needs `overwrite` (without it tags are immutable); creating a tag,
+ * or pushing the same manifest again, needs only `push`. The check reads the tag once; two pushes racing
+ * to create the same tag may both pass it (as with any check-then-write on object storage).
+ */
+async function requireOverwriteAllowed(ctx: RequestContext, tag: string, content: Buffer): Promise<void> {
+  if (mayDo(ctx, ctx.name, 'overwrite')) return;
+  const current = await ctx.services.tags.current(ctx.name, tag);
+  if (current === undefined || current.value === `sha256:${createHash('sha256').update(content).digest('hex')}`) return;
+  throw new RegistryError('DENIED', `tag ${JSON.stringify(tag)} exists and may not be overwritten`, {
+    detail: { repository: ctx.name, tag, current: current.value, action: 'overwrite' },
+  });
 }
 
 export async function deleteManifest(ctx: RequestContext): Promise<void> {

@@ -1,11 +1,11 @@
 // Blob uploads: POST (session, monolithic, mount), PATCH chunks, PUT to close, GET status, DELETE.
-import { parseDigest, tryParseDigest } from '../../oci/digest.js';
+import { parseDigest, tryParseDigest, type Digest } from '../../oci/digest.js';
 import { RegistryError } from '../../oci/registry-errors.js';
 import { isValidRepositoryName } from '../../oci/repository-name.js';
 import { rangeHeader, type UploadState } from '../../services/upload-store.js';
 import type { BlobDescriptor } from '../../services/blob-store.js';
 import { parseContentRange } from '../range-header.js';
-import { contentLength, hasBody, locationFor, sendEmpty, type RequestContext } from '../request-context.js';
+import { contentLength, hasBody, locationFor, mayDo, sendEmpty, type RequestContext } from '../request-context.js';
 import { requireWritable } from './write-policy.js';
 
 function uploadPath(state: UploadState): string {
@@ -34,11 +34,7 @@ export async function startUpload(ctx: RequestContext): Promise<void> {
   // upload session, as the spec's SHOULD and distribution do: the client then pushes the blob itself.
   const digest = tryParseDigest(ctx.query.get('mount'));
   if (digest) {
-    const from = ctx.query.get('from');
-    // With `from`, the blob must be linked there; without it, anywhere in the registry will do.
-    // (When access control arrives, the anywhere case must be limited to readable repositories.)
-    const source = from !== null && isValidRepositoryName(from) ? await blobs.isLinked(from, digest) : from === null;
-    const descriptor = source ? await blobs.statGlobal(digest) : null;
+    const descriptor = await mountSource(ctx, digest, ctx.query.get('from'));
     if (descriptor) {
       await blobs.link(ctx.name, digest);
       ctx.req.resume();
@@ -56,6 +52,28 @@ export async function startUpload(ctx: RequestContext): Promise<void> {
   ctx.req.resume();
   const state = await uploads.start(ctx.name);
   sendUploadState(ctx, 202, state);
+}
+
+/** Most repositories a mount without `from` looks through for one the caller may pull (with auth on). */
+const MOUNT_SEARCH_LIMIT = 1000;
+
+/**
+ * The blob a mount may link, or null to fall back to an upload. With `from`, the blob must be linked there
+ * and the caller must be allowed to pull `from`; without it, the blob may come from anywhere on an open
+ * registry, or (with auth) from a repository the caller may pull.
+ */
+async function mountSource(ctx: RequestContext, digest: Digest, from: string | null): Promise<BlobDescriptor | null> {
+  const { blobs } = ctx.services;
+  if (from !== null) {
+    if (!isValidRepositoryName(from) || !mayDo(ctx, from, 'pull')) return null;
+    return (await blobs.isLinked(from, digest)) ? blobs.statGlobal(digest) : null;
+  }
+  if (ctx.access === undefined) return blobs.statGlobal(digest);
+  const descriptor = await blobs.statGlobal(digest);
+  if (descriptor === null) return null;
+  const readable = (await ctx.services.catalog.repositories()).filter((name) => mayDo(ctx, name, 'pull')).slice(0, MOUNT_SEARCH_LIMIT);
+  for (const name of readable) if (await blobs.isLinked(name, digest)) return descriptor;
+  return null;
 }
 
 export async function getUploadStatus(ctx: RequestContext): Promise<void> {

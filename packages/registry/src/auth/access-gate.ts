@@ -1,0 +1,189 @@
+// The one place a request is authenticated and authorized. Who is asking comes from the Authorization header
+// (Basic: an htpasswd user, or a robot token as the password; Bearer: a JWT) or a verified TLS client
+// certificate (its CN as a user name); what they may do comes from the access policy, the robot's scopes or
+// the token's `access`. Failures answer 401 UNAUTHORIZED with the challenge (no or bad credentials, or a
+// token that does not cover the repository), 403 DENIED (known caller, no right), 429 TOOMANYREQUESTS.
+import type { IncomingMessage } from 'node:http';
+import type { Logger } from '@private-registry/core';
+import { RegistryError } from '../oci/registry-errors.js';
+import { NO_RIGHTS, type Action, type Rights } from './access-rights.js';
+import type { AccessPolicy } from './access-policy.js';
+import type { BearerVerifier, PasswordStore, RobotTokenStore } from './auth-services.js';
+import { readCredentials } from './basic-credentials.js';
+import { bearerRights, grantsCatalog } from './bearer-rights.js';
+import { challengeHeader, repositoryScope, type ChallengeScheme } from './challenge.js';
+import type { FailureLimiter } from './failure-limiter.js';
+import { ANONYMOUS, type Principal } from './principal.js';
+import { robotRights } from './robot-rights.js';
+
+/** Robot token secrets start with this: a password that does will be checked as a token, not against htpasswd. */
+export const ROBOT_SECRET_PREFIX = 'prt_';
+
+/** The challenge's scheme; a bearer realm may depend on the request (our own /auth/token, on the Host asked). */
+export type GateScheme = { kind: 'basic'; realm: string } | { kind: 'bearer'; realm: string | ((req: IncomingMessage) => string); service: string };
+
+export interface AccessGateOptions {
+  policy: AccessPolicy;
+  scheme: GateScheme;
+  limiter: FailureLimiter;
+  log: Logger;
+  passwords?: PasswordStore;
+  robots?: RobotTokenStore;
+  bearer?: BearerVerifier;
+  /** The CN of a verified TLS client certificate. */
+  certificateUser?: (req: IncomingMessage) => string | undefined;
+}
+
+export class AccessGate {
+  constructor(private readonly options: AccessGateOptions) {}
+
+  /** The challenge for this request, its realm resolved. */
+  schemeFor(req: IncomingMessage): ChallengeScheme {
+    const { scheme } = this.options;
+    if (scheme.kind === 'basic' || typeof scheme.realm === 'string') return scheme as ChallengeScheme;
+    return { kind: 'bearer', realm: scheme.realm(req), service: scheme.service };
+  }
+
+  /** Who sent `req`; throws 401 for credentials that do not verify, 429 when failures from there are spent. */
+  async principalOf(req: IncomingMessage): Promise<Principal> {
+    const credentials = readCredentials(req.headers.authorization);
+    switch (credentials.kind) {
+      case 'none': {
+        const user = this.options.certificateUser?.(req);
+        return user === undefined ? ANONYMOUS : { kind: 'user', name: user, via: 'certificate' };
+      }
+      case 'malformed':
+        this.options.log.warn({ address: addressOf(req), reason: credentials.reason }, 'authentication failed');
+        throw this.unauthorized(req, undefined, 'invalid credentials');
+      case 'bearer':
+        return this.bearerPrincipal(req, credentials.token);
+      case 'basic': {
+        const principal = await this.checkPassword(addressOf(req), credentials.user, credentials.password);
+        if (principal === undefined) throw this.unauthorized(req, undefined, 'invalid username or password');
+        return principal;
+      }
+    }
+  }
+
+  /**
+   * A user name and password (Basic, or the token endpoint's form): a robot token when the password looks like
+   * one, else the htpasswd file. Undefined when they do not verify (already counted and logged); 429 when blocked.
+   */
+  async checkPassword(address: string, user: string, password: string): Promise<Principal | undefined> {
+    const blocked = await this.options.limiter.blocked(address, user);
+    if (blocked !== undefined) {
+      this.options.log.warn({ user, address, by: blocked.by, retryAfterS: blocked.retryAfterS }, 'authentication refused: too many failed attempts');
+      throw new RegistryError('TOOMANYREQUESTS', 'too many failed authentication attempts; retry later', {
+        headers: { 'Retry-After': String(blocked.retryAfterS) },
+      });
+    }
+    const principal = await this.verifyPassword(user, password);
+    if (principal === undefined) {
+      await this.options.limiter.failed(address, user);
+      this.options.log.warn({ user, address }, 'authentication failed: invalid username or password');
+    }
+    return principal;
+  }
+
+  /** What `principal` may do in repository `name`. */
+  rights(principal: Principal, name: string): Rights {
+    switch (principal.kind) {
+      case 'anonymous':
+        return this.options.policy.rights({ kind: 'anonymous' }, name);
+      case 'user':
+        return this.options.policy.rights({ kind: 'user', name: principal.name }, name);
+      case 'robot':
+        return robotRights(principal.grants, name);
+      case 'bearer':
+        return bearerRights(principal.access, name, principal.builtin) ?? NO_RIGHTS;
+    }
+  }
+
+  /**
+   * Throws unless `principal` may do every one of `actions` in `name`. `scopeActions` is what the challenge
+   * asks a token for (docker asks "pull,push" to push).
+   */
+  require(req: IncomingMessage, principal: Principal, name: string, actions: readonly Action[], scopeActions: readonly string[] = actions): void {
+    const scope = repositoryScope(name, scopeActions);
+    if (principal.kind === 'bearer') {
+      const granted = bearerRights(principal.access, name, principal.builtin);
+      // The token was not asked for this repository: the client must get one that covers it.
+      if (granted === undefined) throw this.unauthorized(req, scope, 'the token does not cover this repository', 'insufficient_scope');
+      if (actions.every((action) => granted.actions.has(action))) return;
+      // Asked and refused by the token service: for a known caller that is final; an anonymous token may log in.
+      if (principal.subject === '' || principal.subject === 'anonymous') throw this.unauthorized(req, scope);
+      throw denied(name, actions);
+    }
+    const rights = this.rights(principal, name);
+    if (actions.every((action) => rights.actions.has(action))) return;
+    if (principal.kind === 'anonymous') throw this.unauthorized(req, scope);
+    throw denied(name, actions);
+  }
+
+  /** Callers without credentials (or a token without a subject) may still log in. */
+  isAnonymous(principal: Principal): boolean {
+    return principal.kind === 'anonymous' || (principal.kind === 'bearer' && (principal.subject === '' || principal.subject === 'anonymous'));
+  }
+
+  /**
+   * `_catalog`: anonymous callers with no right anywhere must log in; a bearer token must carry
+   * `registry:catalog:*` (the challenge asks for it, as distribution's does).
+   */
+  requireCatalog(req: IncomingMessage, principal: Principal): void {
+    const scope = 'registry:catalog:*';
+    if (principal.kind === 'anonymous' && !this.options.policy.grantsAnything({ kind: 'anonymous' })) throw this.unauthorized(req, scope);
+    if (principal.kind === 'bearer' && !grantsCatalog(principal.access)) throw this.unauthorized(req, scope, 'the token does not cover the catalog', 'insufficient_scope');
+  }
+
+  /**
+   * Whether `_catalog` shows repository `name` to this caller: it may pull there. A catalog token from our own
+   * service lists what its user may pull by the policy; one from an external server lists everything (that
+   * server decided who may list); robots and other tokens see the repositories their grants cover.
+   */
+  mayList(principal: Principal, name: string): boolean {
+    if (principal.kind === 'bearer' && grantsCatalog(principal.access)) {
+      if (!principal.builtin) return true;
+      if (this.options.passwords?.has(principal.subject)) return this.options.policy.rights({ kind: 'user', name: principal.subject }, name).actions.has('pull');
+    }
+    return this.rights(principal, name).actions.has('pull');
+  }
+
+  unauthorized(req: IncomingMessage, scope?: string, message?: string, error?: 'insufficient_scope' | 'invalid_token'): RegistryError {
+    return new RegistryError('UNAUTHORIZED', message ?? 'authentication required', {
+      headers: { 'WWW-Authenticate': challengeHeader(this.schemeFor(req), scope, error) },
+      ...(scope === undefined ? {} : { detail: { scope } }),
+    });
+  }
+
+  private async verifyPassword(user: string, password: string): Promise<Principal | undefined> {
+    if (password.startsWith(ROBOT_SECRET_PREFIX) && this.options.robots !== undefined) {
+      const robot = await this.options.robots.verify(user, password);
+      return robot === undefined ? undefined : { kind: 'robot', name: robot.name, grants: robot.grants };
+    }
+    if (this.options.passwords !== undefined && (await this.options.passwords.verify(user, password))) {
+      return { kind: 'user', name: user, via: 'password' };
+    }
+    return undefined;
+  }
+
+  private async bearerPrincipal(req: IncomingMessage, token: string): Promise<Principal> {
+    if (this.options.bearer === undefined) throw this.unauthorized(req, undefined, 'bearer tokens are not accepted here');
+    try {
+      const verified = await this.options.bearer.verify(token);
+      return { kind: 'bearer', ...verified };
+    } catch (err) {
+      const reason = err instanceof Error ? err.message.slice(0, 200) : 'invalid token';
+      this.options.log.warn({ address: addressOf(req), reason }, 'authentication failed: bearer token refused');
+      throw this.unauthorized(req, undefined, 'invalid or expired token', 'invalid_token');
+    }
+  }
+}
+
+function denied(name: string, actions: readonly Action[]): RegistryError {
+  return new RegistryError('DENIED', 'requested access to the resource is denied', { detail: { repository: name, actions } });
+}
+
+/** The client's address, as the socket sees it (no X-Forwarded-For: a proxy in front must not pool every client). */
+export function addressOf(req: IncomingMessage): string {
+  return req.socket.remoteAddress ?? 'unknown';
+}
