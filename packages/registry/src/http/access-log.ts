@@ -3,6 +3,7 @@
 // would otherwise drown the lines an operator reads.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@private-registry/core';
+import { requestUser } from './request-user.js';
 
 /** The body bytes sent: none for HEAD (its Content-Length describes the GET), 204 and 304. */
 function bodyBytes(req: IncomingMessage, res: ServerResponse): number {
@@ -20,7 +21,7 @@ export function accessLog(log: Logger): AccessLog {
     const url = req.url;
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const fields = { method: req.method, url, status: res.statusCode, bytes: bodyBytes(req, res), ms: Math.round(ms * 10) / 10, remote: req.socket.remoteAddress };
+      const fields = { method: req.method, url, status: res.statusCode, bytes: bodyBytes(req, res), ms: Math.round(ms * 10) / 10, remote: req.socket.remoteAddress, user: requestUser(req) };
       if (probe) log.debug(fields, 'request');
       else log.info(fields, 'request');
     });

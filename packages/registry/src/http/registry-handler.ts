@@ -10,7 +10,8 @@ import { sendError } from './error-response.js';
 import type { RequestContext, UrlPolicy } from './request-context.js';
 import { REGISTRY_VERSION, VERSION_HEADER } from './registry-version.js';
 import type { AccessGate } from '../auth/access-gate.js';
-import { ANONYMOUS } from '../auth/principal.js';
+import { ANONYMOUS, principalName } from '../auth/principal.js';
+import { setRequestUser } from './request-user.js';
 import { routeAccess } from './route-access.js';
 
 export interface RegistryHandlerOptions {
@@ -45,6 +46,7 @@ export function createRegistryHandler(options: RegistryHandlerOptions): V2Handle
       }
       const { access } = options;
       const principal = access === undefined ? ANONYMOUS : await access.principalOf(req);
+      if (access !== undefined) setRequestUser(req, principalName(principal));
       const ctx: RequestContext = {
         req,
         res,
