@@ -3,7 +3,7 @@
 // ci/app and ci/a/b, and ci itself), anything else matches itself. Matching is picomatch's.
 import picomatch from 'picomatch';
 
-const GLOB = /^(?:\*\*|[a-z0-9._*-]+)(?:\/(?:\*\*|[a-z0-9._*-]+))*$/;
+const GLOB = /^(?:\*\*|[a-z0-9*][a-z0-9._*-]*)(?:\/(?:\*\*|[a-z0-9*][a-z0-9._*-]*))*$/;
 
 /** True for a pattern the policy accepts: lower-case name characters, "/" between components, "*" and "**". */
 export function isRepositoryGlob(pattern: string): boolean {
