@@ -8,7 +8,8 @@ function rule(index: number, repositories: string[], actions: string[], who: Par
 
 function actionsOf(policy: AccessPolicy, user: string | undefined, name: string): string[] {
   const rights = policy.rights(user === undefined ? { kind: 'anonymous' } : { kind: 'user', name: user }, name);
-  return [...rights.actions].sort().concat(rights.admin ? ['admin'] : []);
+  const list: string[] = [...rights.actions].sort();
+  return rights.admin ? [...list, 'admin'] : list;
 }
 
 describe('access policy', () => {
