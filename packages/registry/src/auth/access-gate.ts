@@ -103,21 +103,33 @@ export class AccessGate {
    * Throws unless `principal` may do every one of `actions` in `name`. `scopeActions` is what the challenge
    * asks a token for (docker asks "pull,push" to push).
    */
-  require(req: IncomingMessage, principal: Principal, name: string, actions: readonly Action[], scopeActions: readonly string[] = actions): void {
+  async require(req: IncomingMessage, principal: Principal, name: string, actions: readonly Action[], scopeActions: readonly string[] = actions): Promise<void> {
     const scope = repositoryScope(name, scopeActions);
     if (principal.kind === 'bearer') {
       const granted = bearerRights(principal.access, name, principal.builtin);
-      // The token was not asked for this repository: the client must get one that covers it.
-      if (granted === undefined) throw this.unauthorized(req, scope, 'the token does not cover this repository', 'insufficient_scope');
-      if (actions.every((action) => granted.actions.has(action))) return;
-      // Asked and refused by the token service: for a known caller that is final; an anonymous token may log in.
-      if (principal.subject === '' || principal.subject === 'anonymous') throw this.unauthorized(req, scope);
-      throw denied(name, actions);
+      if (granted !== undefined && actions.every((action) => granted.actions.has(action))) return;
+      // A token that does not carry the action may only not have asked for it: the client must get one that
+      // covers it (401 insufficient_scope). When it is our own token and its subject may not do it in any
+      // case, that is final: 403. Anonymous tokens may still log in.
+      if (this.isAnonymous(principal)) throw this.unauthorized(req, scope);
+      const subject = principal.builtin ? await this.subjectOf(principal.subject) : undefined;
+      if (subject !== undefined) {
+        const rights = this.rights(subject, name);
+        if (!actions.every((action) => rights.actions.has(action))) throw denied(name, actions);
+      }
+      throw this.unauthorized(req, scope, 'the token does not grant this access', 'insufficient_scope');
     }
     const rights = this.rights(principal, name);
     if (actions.every((action) => rights.actions.has(action))) return;
     if (principal.kind === 'anonymous') throw this.unauthorized(req, scope);
     throw denied(name, actions);
+  }
+
+  /** The user or robot our own token service issued a token to, as it stands now. */
+  private async subjectOf(subject: string): Promise<Principal | undefined> {
+    if (this.options.passwords?.has(subject)) return { kind: 'user', name: subject, via: 'password' };
+    const grants = await this.options.robots?.grantsOf(subject);
+    return grants === undefined ? undefined : { kind: 'robot', name: subject, grants };
   }
 
   /** Callers without credentials (or a token without a subject) may still log in. */

@@ -11,6 +11,8 @@ export interface PasswordStore {
 export interface RobotTokenStore {
   /** The robot's grants when `secret` is its valid, unexpired token; undefined otherwise. */
   verify(name: string, secret: string): Promise<{ name: string; grants: ScopeGrant[] } | undefined>;
+  /** A live (unrevoked, unexpired) robot's grants, by name: what a token issued to it may still mean. */
+  grantsOf(name: string): Promise<ScopeGrant[] | undefined>;
 }
 
 export interface VerifiedBearer {

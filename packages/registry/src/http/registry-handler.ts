@@ -61,7 +61,7 @@ export function createRegistryHandler(options: RegistryHandlerOptions): V2Handle
       };
       if (access !== undefined) {
         const needs = routeAccess(match.endpoint, req.method as Method);
-        if (needs.kind === 'repository') access.require(req, principal, ctx.name, needs.actions, needs.scope);
+        if (needs.kind === 'repository') await access.require(req, principal, ctx.name, needs.actions, needs.scope);
         else if (needs.kind === 'authenticated' && access.isAnonymous(principal)) throw access.unauthorized(req);
         else if (needs.kind === 'catalog') access.requireCatalog(req, principal);
       }
