@@ -11,13 +11,15 @@ export interface RawRequest {
   path: string;
   headers?: Record<string, string>;
   body?: Buffer | string;
+  /** The local address to connect from (127.0.0.2: another client on this machine). */
+  localAddress?: string;
 }
 
 export function sendRaw(baseUrl: string, raw: RawRequest): Promise<ApiResponse> {
   const base = new URL(baseUrl);
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: base.hostname, port: base.port, method: raw.method, path: raw.path, headers: raw.headers ?? {} },
+      { host: base.hostname, port: base.port, method: raw.method, path: raw.path, headers: raw.headers ?? {}, ...(raw.localAddress ? { localAddress: raw.localAddress } : {}) },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
