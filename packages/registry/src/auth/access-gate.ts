@@ -15,9 +15,9 @@ import { challengeHeader, repositoryScope, type ChallengeScheme } from './challe
 import type { FailureLimiter } from './failure-limiter.js';
 import { ANONYMOUS, type Principal } from './principal.js';
 import { robotRights } from './robot-rights.js';
+// A password starting with the robot prefix is checked as a robot token, not against htpasswd.
+import { ROBOT_SECRET_PREFIX } from './access-tokens.js';
 
-/** Robot token secrets start with this: a password that does will be checked as a token, not against htpasswd. */
-export const ROBOT_SECRET_PREFIX = 'prt_';
 
 /** The challenge's scheme; a bearer realm may depend on the request (our own /auth/token, on the Host asked). */
 export type GateScheme = { kind: 'basic'; realm: string } | { kind: 'bearer'; realm: string | ((req: IncomingMessage) => string); service: string };
