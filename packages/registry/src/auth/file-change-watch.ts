@@ -10,6 +10,8 @@ export interface FileChangeWatchOptions {
   pollMs?: number;
   /** Coalesces a burst of watch events (an editor writes, renames, chmods); 20 ms unless told. */
   debounceMs?: number;
+  /** false: poll only (tests of the poll; file systems whose watch events are wrong). true unless told. */
+  fsWatch?: boolean;
 }
 
 export const DEFAULT_POLL_MS = 1000;
@@ -40,6 +42,12 @@ export class FileChangeWatch {
   ) {
     this.signature = initialSignature;
     const debounceMs = options.debounceMs ?? 20;
+    if (options.fsWatch !== false) this.startWatcher(path, debounceMs);
+    this.timer = setInterval(() => void this.poll(), options.pollMs ?? DEFAULT_POLL_MS);
+    this.timer.unref();
+  }
+
+  private startWatcher(path: string, debounceMs: number): void {
     const name = basename(path);
     try {
       this.watcher = watch(dirname(path), { persistent: false }, (_event, filename) => {
@@ -55,8 +63,6 @@ export class FileChangeWatch {
     } catch {
       this.watcher = undefined;
     }
-    this.timer = setInterval(() => void this.poll(), options.pollMs ?? DEFAULT_POLL_MS);
-    this.timer.unref();
   }
 
   /** Records what the file looked like when last read, so the poll does not report it again. */
