@@ -18,7 +18,11 @@ export async function readNewPassword(options: { passwordStdin?: boolean }): Pro
 }
 
 async function promptTwice(): Promise<string> {
-  const ask = (prompt: string): Promise<string> => read({ prompt, silent: true, replace: '', input: process.stdin, output: process.stderr });
+  const ask = async (prompt: string): Promise<string> => {
+    const answer = await read({ prompt, silent: true, replace: '', input: process.stdin, output: process.stderr });
+    process.stderr.write('\n');
+    return answer;
+  };
   const first = await ask('New password: ');
   const second = await ask('Retype new password: ');
   if (first !== second) throw new CodedError('PASSWORD_INVALID', 'the passwords do not match');
