@@ -3,7 +3,7 @@
 // after startup keeps the users last read, with a warning that names the line.
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { isErrnoError, type Logger } from '@private-registry/core';
+import { isErrnoError, sleep, type Logger } from '@private-registry/core';
 import { invalidConfig } from '../config/config-errors.js';
 import { DEFAULT_BCRYPT_COST } from '../config/auth-section.js';
 import { VerifiedCredentialCache, type CredentialCacheOptions } from './credential-cache.js';
@@ -12,6 +12,7 @@ import { HtpasswdLineError, parseHtpasswd, type HtpasswdEntry } from './htpasswd
 import { bcryptCostOf, hashPassword, verifyPassword } from './password-hash.js';
 
 const CONFIG_KEY = 'auth.htpasswd.path';
+const EMPTY_FILE_RECHECK_MS = 100;
 
 export interface HtpasswdFileOptions extends FileChangeWatchOptions {
   /** The verified-pair cache (5 minutes, 10 000 pairs unless told). */
@@ -154,6 +155,11 @@ export class HtpasswdFile {
     let text: string;
     try {
       text = await readFile(this.path, 'utf8');
+      // An in-place write truncates first: an empty read while users exist is most likely mid-write.
+      if (text === '' && this.entries.size > 0) {
+        await sleep(EMPTY_FILE_RECHECK_MS);
+        text = await readFile(this.path, 'utf8');
+      }
     } catch (err) {
       this.watch.settled(signature);
       // Between an editor's unlink and rename the file is briefly missing: the next event reads it again.

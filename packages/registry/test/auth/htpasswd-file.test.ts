@@ -168,6 +168,14 @@ describe('htpasswd: the user store file', function () {
       expect(file.has('ann')).to.equal(false);
     });
 
+    it('refuses everyone once the file is emptied (an empty read is checked again, not taken as a half-done write)', async function () {
+      const path = await fileWith(`${await bcryptLine('ann', 'pw')}\n`);
+      const file = await openFile(path);
+      await writeFile(path, '');
+      await eventually('ann is refused', async () => !(await file.verify('ann', 'pw')), 1000);
+      expect(file.users()).to.deep.equal([]);
+    });
+
     it('does not change the generation when only comments changed', async function () {
       const path = await fileWith(`${await bcryptLine('ann', 'pw')}\n`);
       const file = await openFile(path);
