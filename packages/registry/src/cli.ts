@@ -8,6 +8,7 @@ import { invalidConfig, loadConfig } from './config/index.js';
 import { loadOptionsOf } from './cli-context.js';
 import { loggerFor, startRegistry, type RunningRegistry } from './registry-runtime.js';
 import { REGISTRY_VERSION } from './http/registry-version.js';
+import { registerUserCommand } from './user-command.js';
 
 const CONFIG_HELP = `
 The configuration file is --config FILE (or the argument), else $REGISTRY_CONFIGURATION_PATH, else
@@ -91,6 +92,7 @@ unknown keys (serve would refuse, or --strict would); 2 the file cannot be read 
   .action(check);
 
 // Administration commands register themselves here.
+registerUserCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   // Startup errors (bad configuration, port in use) are the operator's to fix: one clear line.
