@@ -10,6 +10,7 @@ import { StorageReadiness } from './storage/storage-readiness.js';
 import { openRegistryWarning } from './open-registry-warning.js';
 import { scheduleUploadPurge } from './services/upload-purger.js';
 import { startDebugServer } from './debug-server.js';
+import { createAccessControl } from './auth/auth-setup.js';
 import { join } from 'node:path';
 import type { RegistryServices } from './services/registry-services.js';
 
@@ -45,10 +46,6 @@ export function loggerFor(config: RegistryConfig, destination?: NodeJS.WritableS
 export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFor(loaded.config)): Promise<RunningRegistry> {
   const { config } = loaded;
   for (const warning of loaded.warnings) log.warn(warning);
-  if (config.ignoredKeys.includes('auth')) {
-    // Starting open when the operator asked for authentication would be a silent security hole.
-    throw new Error('invalid configuration: auth: authentication is not supported in this version yet; remove the auth section to run an open registry');
-  }
   const address = config.http.listen;
   if (address.net !== 'tcp') {
     throw new Error(`invalid configuration: http.net: "unix" sockets are not supported yet`);
@@ -62,7 +59,11 @@ export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFo
   if (!probe.ok) {
     log.warn({ ...location, reason: probe.reason }, 'storage is not answering: starting anyway; storage operations answer 503 and /readyz is not ready until it is back');
   }
+  // A broken htpasswd file or signing key stops startup here, naming the file and line.
+  const accessControl = config.auth === undefined ? undefined : await createAccessControl(config.auth, { driver, log, http: config.http });
   const { app, services } = createRegistryApp({
+    ...(accessControl ? { access: accessControl.gate } : {}),
+    ...(accessControl?.tokenEndpoint ? { tokenEndpoint: accessControl.tokenEndpoint } : {}),
     driver,
     readiness,
     policy: {
@@ -106,7 +107,7 @@ export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFo
   if (loaded.source === 'defaults' && config.http.addrIsDefault) {
     log.info({ addr: config.http.addr, storage: where }, `no configuration file: listening on ${config.http.addr}, storing under ${where}`);
   }
-  log.info({ url: listener.url, addr: config.http.addr, ...location, tls: tls !== undefined, config: loaded.source }, 'registry listening');
+  log.info({ url: listener.url, addr: config.http.addr, ...location, tls: tls !== undefined, auth: authSummary(config), config: loaded.source }, 'registry listening');
   const openWarning = openRegistryWarning(config);
   if (openWarning !== undefined) log.warn({ addr: config.http.addr }, openWarning);
   return {
@@ -117,8 +118,19 @@ export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFo
     close: async () => {
       stopPurge();
       readiness.close();
+      accessControl?.close();
       services.mirror?.close();
       await Promise.all([listener.close(), debug?.close()]);
     },
   };
+}
+
+/** How requests are authenticated, for the startup line: "none", "htpasswd", "token", "htpasswd+token(builtin)". */
+function authSummary(config: RegistryConfig): string {
+  const auth = config.auth;
+  if (auth === undefined) return 'none';
+  const parts: string[] = [];
+  if (auth.htpasswd) parts.push('htpasswd');
+  if (auth.token) parts.push(auth.token.builtin ? 'token(builtin)' : 'token');
+  return parts.join('+');
 }
