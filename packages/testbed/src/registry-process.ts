@@ -79,7 +79,8 @@ export async function startRegistryProcess(options: RegistryProcessOptions = {})
   const scheme = options.scheme ?? 'http';
   const url = `${scheme}://127.0.0.1:${port}`;
   try {
-    if (scheme === 'http') await waitForHttp(`${url}/v2/`, { timeoutMs: 15_000, process: child });
+    // /healthz answers 200 with auth on too (/v2/ is 401 then).
+    if (scheme === 'http') await waitForHttp(`${url}/healthz`, { timeoutMs: 15_000, process: child });
     else await child.waitForLog('registry listening', { timeoutMs: 15_000 });
   } catch (err) {
     await child.stop({ graceMs: 1_000 });
