@@ -35,7 +35,7 @@ async function rotate(options: ConfigOption): Promise<void> {
   const keys = await openKeys(options);
   const previous = keys.current().id;
   const next = await keys.rotate();
-  process.stderr.write(`new signing key ${next.id} (previous ${previous} still verifies until its tokens expire); running registries sign with it within a minute\n`);
+  process.stderr.write(`new signing key ${next.id} (previous ${previous} still verifies until its tokens expire); running registries sign with it within 15 seconds\n`);
 }
 
 async function certs(options: ConfigOption): Promise<void> {
