@@ -175,9 +175,12 @@ export function fieldSpec(spec: KeySpec, key: string): KeySpec | undefined {
 // accountkey, token privatekey, bugsnag apikey...). Over-matching (tls "key", a file path) costs nothing.
 const SECRET_KEY = /secret|password|passwd|token|credential|privatekey|accountkey|apikey|licensekey|accesskey|authorization|cookie|^key$/i;
 
+/** Section names that look like secrets and are not: `auth.htpasswd` and `auth.token` hold paths and names. */
+const NOT_SECRET_SECTIONS = new Set(['htpasswd', 'token']);
+
 /** True when a dotted key path names a secret, whose value no message may show. */
 export function isSecretKey(path: string): boolean {
-  return path.split('.').some((segment) => SECRET_KEY.test(segment));
+  return path.split('.').some((segment) => !NOT_SECRET_SECTIONS.has(segment.toLowerCase()) && SECRET_KEY.test(segment));
 }
 
 /** Expands the type shorthand (`storage: s3` → `storage: {s3: {}}`) where the spec allows it, as distribution's UnmarshalYAML does. */

@@ -1,24 +1,24 @@
 // Keys we do not act on are named in warnings: distribution's keys we do not support yet, and keys
 // that are not in distribution's format at all (usually typos), with their full dotted path.
 import { expect } from 'chai';
-import { AUTH_WARNING, parse, withVersion } from './config-test-helpers.js';
+import { parse, withVersion } from './config-test-helpers.js';
 
 describe('config: warnings for unsupported and unknown keys', function () {
   it('names each top-level section distribution has and we do not run yet, and keeps it in raw', function () {
-    const sections = ['auth', 'notifications', 'redis', 'health', 'validation', 'compatibility', 'middleware', 'reporting', 'policy'];
+    const sections = ['notifications', 'redis', 'health', 'validation', 'compatibility', 'middleware', 'reporting', 'policy'];
     const file = withVersion(sections.map((s) => `${s}:\n  something: 1\n`).join(''));
     const { config, warnings } = parse(file);
-    expect(warnings).to.deep.equal(
-      sections.map((s) => (s === 'auth' ? AUTH_WARNING : `configuration key "${s}" is not supported yet and is ignored`)),
-    );
+    expect(warnings).to.deep.equal(sections.map((s) => `configuration key "${s}" is not supported yet and is ignored`));
     expect(config.ignoredKeys).to.deep.equal(sections);
     for (const s of sections) expect(config.raw[s]).to.deep.equal({ something: 1 });
   });
 
-  it('says plainly that an ignored auth section leaves the registry open', function () {
-    const { config, warnings } = parse(withVersion('auth:\n  htpasswd:\n    realm: r\n    path: /p\n'));
-    expect(warnings).to.deep.equal([AUTH_WARNING]);
-    expect(config.ignoredKeys).to.deep.equal(['auth']);
+  it('reads an auth section (no longer ignored), and names the auth keys it does not run', function () {
+    const { config, warnings } = parse(withVersion('auth:\n  htpasswd:\n    realm: r\n    path: /p\n  token:\n    realm: https://auth.example.com/token\n    service: s\n    issuer: i\n    rootcertbundle: /b.pem\n    autoredirect: true\n'));
+    expect(warnings).to.deep.equal(['configuration key "auth.token.autoredirect" is not supported yet and is ignored']);
+    expect(config.ignoredKeys).to.deep.equal(['auth.token.autoredirect']);
+    expect(config.auth?.htpasswd).to.deep.equal({ realm: 'r', path: '/p', bcryptCost: 10 });
+    expect(config.auth?.token).to.include({ realm: 'https://auth.example.com/token', service: 's', issuer: 'i', rootCertBundle: '/b.pem', builtin: undefined });
   });
 
   it('words it exactly as the operator will read it', function () {
@@ -54,13 +54,13 @@ http:
       'configuration key "storage.tag" is not supported yet and is ignored',
       'configuration key "http.http2" is not supported yet and is ignored',
       'configuration key "http.h2c" is not supported yet and is ignored',
-      'configuration key "http.tls.ciphersuites" is not supported yet and is ignored',
     ]);
-    expect(parse(file).config.ignoredKeys).to.deep.equal(['log.hooks', 'log.reportcaller', 'storage.cache', 'storage.tag', 'http.http2', 'http.h2c', 'http.tls.ciphersuites']);
+    expect(parse(file).config.ignoredKeys).to.deep.equal(['log.hooks', 'log.reportcaller', 'storage.cache', 'storage.tag', 'http.http2', 'http.h2c']);
+    expect(parse(file).config.http.tls?.cipherSuites).to.deep.equal(['TLS_AES_128_GCM_SHA256']);
   });
 
   it('does not warn about a section that is present but empty', function () {
-    expect(parse(withVersion('auth:\nproxy: ~\n')).warnings).to.deep.equal([]);
+    expect(parse(withVersion('notifications:\nproxy: ~\n')).warnings).to.deep.equal([]);
   });
 
   it('names an unknown key by its full dotted path, as written', function () {

@@ -1,7 +1,7 @@
 // Real distribution configuration files load as they are: Debian's docker-registry package, the
 // examples in distribution's repository and docs. Keys we do not run yet are warned about, not fatal.
 import { expect } from 'chai';
-import { AUTH_WARNING, parse } from './config-test-helpers.js';
+import { parse } from './config-test-helpers.js';
 
 // /etc/docker/registry/config.yml as Debian's docker-registry package ships it.
 const DEBIAN_CONFIG = `version: 0.1
@@ -238,20 +238,23 @@ describe('config: distribution sample files', function () {
       expect(config.log.fields).to.deep.equal({ service: 'registry' });
     });
 
-    it('warns that the blob cache, auth and health checks are ignored, and nothing else', function () {
+    it('warns that the blob cache and health checks are ignored, and nothing else', function () {
       expect(warnings).to.deep.equal([
         'configuration key "storage.cache" is not supported yet and is ignored',
-        AUTH_WARNING,
         'configuration key "health" is not supported yet and is ignored',
       ]);
     });
 
     it('lists the ignored keys for the server to judge', function () {
-      expect(config.ignoredKeys).to.deep.equal(['storage.cache', 'auth', 'health']);
+      expect(config.ignoredKeys).to.deep.equal(['storage.cache', 'health']);
+    });
+
+    it('reads its htpasswd section as it is (realm and path)', function () {
+      expect(config.auth?.htpasswd).to.deep.equal({ realm: 'basic-realm', path: '/etc/docker/registry', bcryptCost: 10 });
+      expect(config.auth?.access, 'no access section: distribution\'s every-user-everything').to.equal(undefined);
     });
 
     it('keeps the ignored sections in raw for later', function () {
-      expect(config.raw['auth']).to.deep.equal({ htpasswd: { realm: 'basic-realm', path: '/etc/docker/registry' } });
       expect(config.raw['health']).to.deep.equal({ storagedriver: { enabled: true, interval: '10s', threshold: 3 } });
     });
   });
@@ -263,8 +266,9 @@ describe('config: distribution sample files', function () {
       expect(config.raw['storage']).to.deep.equal({ inmemory: {} });
     });
 
-    it('reads "auth: htpasswd" as an htpasswd section, kept raw', function () {
-      expect(parse('version: 0.1\nstorage: inmemory\nauth: htpasswd\n').config.raw['auth']).to.deep.equal({ htpasswd: {} });
+    it('reads "auth: htpasswd" as an htpasswd section, which then needs its path', function () {
+      expect(() => parse('version: 0.1\nstorage: inmemory\nauth: htpasswd\n')).to.throw(/^invalid configuration: auth\.htpasswd\.path: is required/);
+      expect(parse('version: 0.1\nstorage: inmemory\nauth: htpasswd\n', { REGISTRY_AUTH_HTPASSWD_PATH: '/h' }).config.auth?.htpasswd?.path).to.equal('/h');
     });
   });
 
@@ -278,7 +282,7 @@ describe('config: distribution sample files', function () {
 
     it('warns about storage.tag among the ignored keys', function () {
       expect(warnings).to.include('configuration key "storage.tag" is not supported yet and is ignored');
-      expect(warnings).to.have.length(4);
+      expect(warnings).to.have.length(3);
     });
   });
 
@@ -335,6 +339,7 @@ describe('config: distribution sample files', function () {
         clientCas: ['/path/to/ca.pem', '/path/to/another/ca.pem'],
         clientAuth: 'require-and-verify-client-cert',
         minimumTls: 'tls1.2',
+        cipherSuites: [],
       });
       expect(http.debug?.prometheus).to.deep.equal({ enabled: true, path: '/metrics' });
     });
@@ -361,7 +366,7 @@ describe('config: distribution sample files', function () {
       ]) {
         expect(warnings).to.include(`configuration key "${key}" is not supported yet and is ignored`);
       }
-      expect(warnings).to.include(AUTH_WARNING);
+      expect(warnings.filter((w) => w.includes('"auth'))).to.deep.equal([]);
       expect(warnings.filter((w) => w.startsWith('unknown'))).to.deep.equal([]);
     });
 
