@@ -4,7 +4,7 @@
 // have expired). No private key is ever printed.
 import { Command } from 'commander';
 import { createLogger } from '@private-registry/core';
-import { SigningKeys } from './auth/signing-keys.js';
+import type { SigningKeys } from './auth/signing-keys.js';
 import { adminAction, EXIT_USAGE, openCliStorage, type ConfigOption } from './cli-context.js';
 
 async function openKeys(options: ConfigOption): Promise<SigningKeys> {
@@ -12,6 +12,7 @@ async function openKeys(options: ConfigOption): Promise<SigningKeys> {
   const builtin = loaded.config.auth?.token?.builtin;
   if (builtin === undefined) throw new Error('the configuration has no built-in token service (auth.token.builtin)');
   const log = createLogger({ level: 'warn', destination: process.stderr, base: { service: 'private-registry' } });
+  const { SigningKeys } = await import('./auth/signing-keys.js');
   const keys = await SigningKeys.open({
     driver,
     ...(builtin.signingKey === undefined ? {} : { keyFile: builtin.signingKey }),

@@ -1,7 +1,6 @@
 // Where `private-registry user` gets a new password: a no-echo prompt asked twice on a terminal, else the
 // first line of stdin (`--password-stdin`, or stdin is a pipe). Never argv, where `ps` and shell history
 // would show it.
-import { read } from 'read';
 import { CodedError } from '@private-registry/core';
 
 /** bcrypt reads at most 72 bytes; a longer password would be cut short without a word. */
@@ -19,6 +18,7 @@ export async function readNewPassword(options: { passwordStdin?: boolean }): Pro
 
 async function promptTwice(): Promise<string> {
   const ask = async (prompt: string): Promise<string> => {
+    const { read } = await import('read');
     const answer = await read({ prompt, silent: true, replace: '', input: process.stdin, output: process.stderr });
     process.stderr.write('\n');
     return answer;

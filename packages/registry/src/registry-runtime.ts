@@ -10,7 +10,6 @@ import { StorageReadiness } from './storage/storage-readiness.js';
 import { openRegistryWarning } from './open-registry-warning.js';
 import { scheduleUploadPurge } from './services/upload-purger.js';
 import { startDebugServer } from './debug-server.js';
-import { createAccessControl } from './auth/auth-setup.js';
 import { join } from 'node:path';
 import type { RegistryServices } from './services/registry-services.js';
 
@@ -60,7 +59,8 @@ export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFo
     log.warn({ ...location, reason: probe.reason }, 'storage is not answering: starting anyway; storage operations answer 503 and /readyz is not ready until it is back');
   }
   // A broken htpasswd file or signing key stops startup here, naming the file and line.
-  const accessControl = config.auth === undefined ? undefined : await createAccessControl(config.auth, { driver, log, http: config.http });
+  // Imported only with auth on: an open registry never loads bcrypt, jose, picomatch or the rate limiter.
+  const accessControl = config.auth === undefined ? undefined : await (await import('./auth/auth-setup.js')).createAccessControl(config.auth, { driver, log, http: config.http });
   const { app, services } = createRegistryApp({
     ...(accessControl ? { access: accessControl.gate } : {}),
     ...(accessControl?.tokenEndpoint ? { tokenEndpoint: accessControl.tokenEndpoint } : {}),

@@ -5,7 +5,8 @@
 // Nothing matching means no rights: default deny.
 import type { AccessRule } from '../config/registry-config.js';
 import { isActionWord, NO_RIGHTS, rightsOf, unionRights, type ActionWord, type Rights } from './access-rights.js';
-import { compareSpecificity, globSpecificity, repositoryMatcher, type RepositoryMatcher } from './repository-glob.js';
+import { compareSpecificity, globSpecificity } from './repository-glob.js';
+import { repositoryMatcher, type RepositoryMatcher } from './repository-matcher.js';
 
 interface CompiledRule {
   match: RepositoryMatcher;

@@ -1,24 +1,13 @@
 // Globs over repository names, as the access policy and robot-token scopes write them: `*` matches within
 // one path component ("cache/*" is cache/app but not cache/a/b), `**` any number of components ("ci/**" is
-// ci/app and ci/a/b, and ci itself), anything else matches itself. Matching is picomatch's.
-import picomatch from 'picomatch';
+// ci/app and ci/a/b, and ci itself), anything else matches itself. What a glob may be, and how specific it
+// is; matching is in repository-matcher.ts (picomatch, loaded only with auth on).
 
 const GLOB = /^(?:\*\*|[a-z0-9*][a-z0-9._*-]*)(?:\/(?:\*\*|[a-z0-9*][a-z0-9._*-]*))*$/;
 
 /** True for a pattern the policy accepts: lower-case name characters, "/" between components, "*" and "**". */
 export function isRepositoryGlob(pattern: string): boolean {
   return pattern.length > 0 && pattern.length <= 255 && GLOB.test(pattern) && !/\*\*\*/.test(pattern);
-}
-
-export type RepositoryMatcher = (name: string) => boolean;
-
-/** A matcher for one glob; "ci/**" also matches "ci". */
-export function repositoryMatcher(pattern: string): RepositoryMatcher {
-  const match = picomatch(pattern, { dot: true, nobrace: true, noextglob: true });
-  if (!pattern.endsWith('/**')) return match;
-  const parent = pattern.slice(0, -3);
-  const matchParent = picomatch(parent, { dot: true, nobrace: true, noextglob: true });
-  return (name) => match(name) || matchParent(name);
 }
 
 /**

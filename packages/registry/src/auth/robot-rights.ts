@@ -1,7 +1,7 @@
 // A robot token's rights in one repository: the union of its scopes whose glob matches.
 import { NO_RIGHTS, unionRights, type Rights } from './access-rights.js';
 import type { ScopeGrant } from './principal.js';
-import { repositoryMatcher } from './repository-glob.js';
+import { repositoryMatcher } from './repository-matcher.js';
 
 const matchers = new Map<string, (name: string) => boolean>();
 

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { compareSpecificity, globSpecificity, isRepositoryGlob, repositoryMatcher } from '../../src/auth/repository-glob.js';
+import { compareSpecificity, globSpecificity, isRepositoryGlob } from '../../src/auth/repository-glob.js';
+import { repositoryMatcher } from '../../src/auth/repository-matcher.js';
 
 describe('repository globs', () => {
   const cases: Array<[string, string, boolean]> = [
