@@ -1,10 +1,12 @@
 // The TLS server's certificate, key and client CAs as files that may change under it: read at startup (an
-// unreadable file stops startup, naming the key), then checked every second (certbot and other renewals
+// unreadable file stops startup, naming the key), then re-read when they change (certbot and other renewals
 // replace files or swap symlinks) and put in force with setSecureContext for new connections. A pair that
 // cannot be used (unreadable, half written, key not matching the certificate) is logged and the previous
 // one stays; the key itself is never logged.
 import { createSecureContext, type SecureContextOptions, type SecureVersion } from 'node:tls';
-import { readFile, stat } from 'node:fs/promises';
+import { watch, type FSWatcher } from 'node:fs';
+import { readFile, realpath, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { CodedError, type Logger } from '@private-registry/core';
 import { opensslCiphers } from './cipher-suites.js';
 
@@ -19,8 +21,10 @@ export interface TlsFiles {
   cipherSuites?: string[];
 }
 
-/** How often the files are checked for a change. */
-const CHECK_MS = 1_000;
+/** After a change is seen in a watched directory: wait this long, then check (renewals write several files). */
+const SETTLE_MS = 250;
+/** The fallback when directory events do not come (network file systems, inotify limits, moved directories). */
+const POLL_MS = 3_000;
 
 async function readTlsFile(key: string, path: string): Promise<Buffer> {
   try {
@@ -68,42 +72,109 @@ async function signatureOf(paths: readonly string[]): Promise<string> {
 }
 
 /**
- * Watches the files and calls `apply` with new options when they changed and are usable (after they have
- * stayed the same for one check, so a half-written pair is not taken). Returns a function that stops.
+ * The directories whose entries change when a file is renewed: each file's own directory (a rename over it,
+ * certbot swapping the `live/` symlink) and the directory its symlinks lead to now (`archive/`).
  */
-export async function watchTlsFiles(tls: TlsFiles, apply: (options: SecureContextOptions) => void, log: Logger): Promise<() => void> {
+async function directoriesOf(paths: readonly string[]): Promise<string[]> {
+  const dirs = new Set<string>();
+  for (const path of paths) {
+    dirs.add(dirname(path));
+    try {
+      dirs.add(dirname(await realpath(path)));
+    } catch {
+      // Missing now: its own directory is watched, and the poll covers the rest.
+    }
+  }
+  return [...dirs];
+}
+
+function watchDirectory(dir: string, changed: () => void): FSWatcher | undefined {
+  try {
+    const watcher = watch(dir, { persistent: false }, changed);
+    // A directory that goes away (or a watch the system withdraws) leaves the poll to notice changes.
+    watcher.on('error', () => watcher.close());
+    return watcher;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface TlsWatchOptions {
+  /** How often the files are checked without a directory event (default 3 s). */
+  pollMs?: number;
+  /** No directory events, only the poll (tests of the fallback). */
+  pollOnly?: boolean;
+}
+
+/**
+ * Watches the files and calls `apply` with new options when they changed and are usable (after they have
+ * stayed the same between two checks, so a half-written pair is not taken). A change is noticed through
+ * directory events (checked SETTLE_MS later) or, failing those, the poll every POLL_MS; both compare inode,
+ * size and mtime of what each path leads to. Returns a function that stops.
+ */
+export async function watchTlsFiles(tls: TlsFiles, apply: (options: SecureContextOptions) => void, log: Logger, options: TlsWatchOptions = {}): Promise<() => void> {
   const paths = pathsOf(tls);
+  const pollMs = options.pollMs ?? POLL_MS;
   let applied = await signatureOf(paths);
   let pending: string | undefined;
   let failed: string | undefined;
   let busy = false;
-  const timer = setInterval(() => {
-    if (busy) return;
+  let again = false;
+  let settle: NodeJS.Timeout | undefined;
+  let stopped = false;
+
+  const check = async (): Promise<void> => {
+    const now = await signatureOf(paths);
+    if (now === applied || now === failed) {
+      pending = undefined;
+      return;
+    }
+    // Changed: take it only once it holds still between two checks.
+    if (pending !== now) {
+      pending = now;
+      schedule();
+      return;
+    }
+    try {
+      apply(await readSecureContext(tls));
+      applied = now;
+      failed = undefined;
+      log.info({ certificate: tls.certificate }, 'TLS certificate reloaded: new connections use it');
+    } catch (err) {
+      failed = now;
+      log.warn({ certificate: tls.certificate, reason: err instanceof Error ? err.message : String(err) }, 'TLS files changed but cannot be used: keeping the previous certificate');
+    }
+  };
+  const run = (): void => {
+    if (stopped) return;
+    if (busy) {
+      again = true;
+      return;
+    }
     busy = true;
-    void (async () => {
-      const now = await signatureOf(paths);
-      if (now === applied || now === failed) {
-        pending = undefined;
-        return;
-      }
-      // Changed: wait until it holds still for one check.
-      if (pending !== now) {
-        pending = now;
-        return;
-      }
-      try {
-        apply(await readSecureContext(tls));
-        applied = now;
-        failed = undefined;
-        log.info({ certificate: tls.certificate }, 'TLS certificate reloaded: new connections use it');
-      } catch (err) {
-        failed = now;
-        log.warn({ certificate: tls.certificate, reason: err instanceof Error ? err.message : String(err) }, 'TLS files changed but cannot be used: keeping the previous certificate');
-      }
-    })().finally(() => {
+    void check().finally(() => {
       busy = false;
+      if (again) {
+        again = false;
+        schedule();
+      }
     });
-  }, CHECK_MS);
-  timer.unref();
-  return () => clearInterval(timer);
+  };
+  // Debounced: a burst of events (cert, key, symlinks) gives one check SETTLE_MS after the last.
+  function schedule(): void {
+    if (stopped) return;
+    clearTimeout(settle);
+    settle = setTimeout(run, SETTLE_MS);
+    settle.unref();
+  }
+
+  const watchers = options.pollOnly === true ? [] : (await directoriesOf(paths)).map((dir) => watchDirectory(dir, schedule)).filter((w): w is FSWatcher => w !== undefined);
+  const poll = setInterval(run, pollMs);
+  poll.unref();
+  return () => {
+    stopped = true;
+    clearInterval(poll);
+    clearTimeout(settle);
+    for (const watcher of watchers) watcher.close();
+  };
 }
