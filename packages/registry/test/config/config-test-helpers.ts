@@ -40,7 +40,3 @@ export function withVersion(yaml: string): string {
   const storage = /^storage:/im.test(yaml) ? '' : 'storage:\n  inmemory:\n';
   return `version: 0.1\n${storage}${yaml}`;
 }
-
-/** The one unsupported-key warning that carries a consequence: auth is not enforced. */
-export const AUTH_WARNING =
-  'configuration key "auth" is not supported yet and is ignored: the registry does NOT authenticate requests; put an authenticating proxy in front of it';

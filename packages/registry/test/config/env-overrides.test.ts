@@ -1,7 +1,7 @@
 // Distribution's environment rule: REGISTRY_<PATH> overrides the key at PATH, values are YAML,
 // variables apply in sorted order, and a variable naming a section replaces the whole section.
 import { expect } from 'chai';
-import { AUTH_WARNING, parse, withVersion } from './config-test-helpers.js';
+import { parse, withVersion } from './config-test-helpers.js';
 
 const FILE = withVersion(`log:
   level: info
@@ -51,6 +51,7 @@ describe('config: REGISTRY_* environment variables', function () {
       clientCas: [],
       clientAuth: 'require-and-verify-client-cert',
       minimumTls: 'tls1.2',
+      cipherSuites: [],
     });
   });
 
@@ -151,14 +152,26 @@ describe('config: REGISTRY_* environment variables', function () {
     expect(() => parse(undefined, { REGISTRY_HTTP_TLS_CLIENTCAS_3: '/c.pem' })).to.throw(/http\.tls\.clientcas: index 3 is past the end .*REGISTRY_HTTP_TLS_CLIENTCAS_3/);
   });
 
-  it('writes variables for sections we do not run into raw, and warns about the section', function () {
+  it('reads distribution\'s REGISTRY_AUTH=htpasswd variables into the auth section, without a warning', function () {
     const { config, warnings } = parse(undefined, {
       REGISTRY_AUTH: 'htpasswd',
       REGISTRY_AUTH_HTPASSWD_REALM: 'Registry Realm',
       REGISTRY_AUTH_HTPASSWD_PATH: '/auth/htpasswd',
     });
-    expect(config.raw['auth']).to.deep.equal({ htpasswd: { realm: 'Registry Realm', path: '/auth/htpasswd' } });
-    expect(warnings).to.include(AUTH_WARNING);
+    expect(config.auth?.htpasswd).to.deep.equal({ realm: 'Registry Realm', path: '/auth/htpasswd', bcryptCost: 10 });
+    expect(config.auth?.token).to.equal(undefined);
+    expect(config.ignoredKeys).to.deep.equal([]);
+    expect(warnings.filter((w) => w.includes('auth'))).to.deep.equal([]);
+  });
+
+  it('writes variables for sections we do not run into raw, and warns about the section', function () {
+    const { config, warnings } = parse(undefined, {
+      REGISTRY_HEALTH_STORAGEDRIVER_ENABLED: 'true',
+      REGISTRY_HEALTH_STORAGEDRIVER_INTERVAL: '10s',
+    });
+    expect(config.raw['health']).to.deep.equal({ storagedriver: { enabled: true, interval: '10s' } });
+    expect(config.ignoredKeys).to.deep.equal(['health']);
+    expect(warnings).to.include('configuration key "health" is not supported yet and is ignored');
   });
 
   it('turns mirror mode on from REGISTRY_PROXY_* alone', function () {

@@ -1,24 +1,23 @@
 // Keys we do not act on are named in warnings: distribution's keys we do not support yet, and keys
 // that are not in distribution's format at all (usually typos), with their full dotted path.
 import { expect } from 'chai';
-import { AUTH_WARNING, parse, withVersion } from './config-test-helpers.js';
+import { parse, withVersion } from './config-test-helpers.js';
 
 describe('config: warnings for unsupported and unknown keys', function () {
   it('names each top-level section distribution has and we do not run yet, and keeps it in raw', function () {
-    const sections = ['auth', 'notifications', 'redis', 'health', 'validation', 'compatibility', 'middleware', 'reporting', 'policy'];
+    const sections = ['notifications', 'redis', 'health', 'validation', 'compatibility', 'middleware', 'reporting', 'policy'];
     const file = withVersion(sections.map((s) => `${s}:\n  something: 1\n`).join(''));
     const { config, warnings } = parse(file);
-    expect(warnings).to.deep.equal(
-      sections.map((s) => (s === 'auth' ? AUTH_WARNING : `configuration key "${s}" is not supported yet and is ignored`)),
-    );
+    expect(warnings).to.deep.equal(sections.map((s) => `configuration key "${s}" is not supported yet and is ignored`));
     expect(config.ignoredKeys).to.deep.equal(sections);
     for (const s of sections) expect(config.raw[s]).to.deep.equal({ something: 1 });
   });
 
-  it('says plainly that an ignored auth section leaves the registry open', function () {
+  it('reads an auth section instead of ignoring it: no warning, and the registry is not left open', function () {
     const { config, warnings } = parse(withVersion('auth:\n  htpasswd:\n    realm: r\n    path: /p\n'));
-    expect(warnings).to.deep.equal([AUTH_WARNING]);
-    expect(config.ignoredKeys).to.deep.equal(['auth']);
+    expect(warnings).to.deep.equal([]);
+    expect(config.ignoredKeys).to.deep.equal([]);
+    expect(config.auth?.htpasswd).to.deep.equal({ realm: 'r', path: '/p', bcryptCost: 10 });
   });
 
   it('words it exactly as the operator will read it', function () {
@@ -54,13 +53,21 @@ http:
       'configuration key "storage.tag" is not supported yet and is ignored',
       'configuration key "http.http2" is not supported yet and is ignored',
       'configuration key "http.h2c" is not supported yet and is ignored',
-      'configuration key "http.tls.ciphersuites" is not supported yet and is ignored',
     ]);
-    expect(parse(file).config.ignoredKeys).to.deep.equal(['log.hooks', 'log.reportcaller', 'storage.cache', 'storage.tag', 'http.http2', 'http.h2c', 'http.tls.ciphersuites']);
+    expect(parse(file).config.ignoredKeys).to.deep.equal(['log.hooks', 'log.reportcaller', 'storage.cache', 'storage.tag', 'http.http2', 'http.h2c']);
+  });
+
+  it('reads http.tls.ciphersuites as written instead of ignoring it', function () {
+    const file = withVersion('http:\n  tls:\n    certificate: c\n    key: k\n    ciphersuites: [TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, ECDHE-RSA-AES128-GCM-SHA256]\n');
+    const { config, warnings } = parse(file);
+    expect(warnings).to.deep.equal([]);
+    expect(config.http.tls?.cipherSuites).to.deep.equal(['TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', 'ECDHE-RSA-AES128-GCM-SHA256']);
   });
 
   it('does not warn about a section that is present but empty', function () {
-    expect(parse(withVersion('auth:\nproxy: ~\n')).warnings).to.deep.equal([]);
+    const { config, warnings } = parse(withVersion('auth:\nproxy: ~\nhealth:\n'));
+    expect(warnings).to.deep.equal([]);
+    expect(config.auth).to.equal(undefined);
   });
 
   it('names an unknown key by its full dotted path, as written', function () {

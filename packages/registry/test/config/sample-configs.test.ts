@@ -1,7 +1,7 @@
 // Real distribution configuration files load as they are: Debian's docker-registry package, the
 // examples in distribution's repository and docs. Keys we do not run yet are warned about, not fatal.
 import { expect } from 'chai';
-import { AUTH_WARNING, parse } from './config-test-helpers.js';
+import { expectInvalid, parse } from './config-test-helpers.js';
 
 // /etc/docker/registry/config.yml as Debian's docker-registry package ships it.
 const DEBIAN_CONFIG = `version: 0.1
@@ -238,21 +238,26 @@ describe('config: distribution sample files', function () {
       expect(config.log.fields).to.deep.equal({ service: 'registry' });
     });
 
-    it('warns that the blob cache, auth and health checks are ignored, and nothing else', function () {
+    it('warns that the blob cache and health checks are ignored, and nothing else', function () {
       expect(warnings).to.deep.equal([
         'configuration key "storage.cache" is not supported yet and is ignored',
-        AUTH_WARNING,
         'configuration key "health" is not supported yet and is ignored',
       ]);
     });
 
     it('lists the ignored keys for the server to judge', function () {
-      expect(config.ignoredKeys).to.deep.equal(['storage.cache', 'auth', 'health']);
+      expect(config.ignoredKeys).to.deep.equal(['storage.cache', 'health']);
     });
 
     it('keeps the ignored sections in raw for later', function () {
-      expect(config.raw['auth']).to.deep.equal({ htpasswd: { realm: 'basic-realm', path: '/etc/docker/registry' } });
       expect(config.raw['health']).to.deep.equal({ storagedriver: { enabled: true, interval: '10s', threshold: 3 } });
+      expect(config.raw['storage']).to.have.nested.property('cache.blobdescriptor', 'inmemory');
+    });
+
+    it('authenticates with the htpasswd file it names, in realm basic-realm, with open access for its users', function () {
+      expect(config.auth?.htpasswd).to.deep.equal({ realm: 'basic-realm', path: '/etc/docker/registry', bcryptCost: 10 });
+      expect(config.auth?.token).to.equal(undefined);
+      expect(config.auth?.access).to.equal(undefined);
     });
   });
 
@@ -263,8 +268,14 @@ describe('config: distribution sample files', function () {
       expect(config.raw['storage']).to.deep.equal({ inmemory: {} });
     });
 
-    it('reads "auth: htpasswd" as an htpasswd section, kept raw', function () {
-      expect(parse('version: 0.1\nstorage: inmemory\nauth: htpasswd\n').config.raw['auth']).to.deep.equal({ htpasswd: {} });
+    it('reads "auth: htpasswd" as an htpasswd section, which then needs its path', function () {
+      expectInvalid(() => parse('version: 0.1\nstorage: inmemory\nauth: htpasswd\n'), 'auth.htpasswd.path', 'is required');
+    });
+
+    it('takes the path of an "auth: htpasswd" shorthand from REGISTRY_AUTH_HTPASSWD_PATH', function () {
+      const { config } = parse('version: 0.1\nstorage: inmemory\nauth: htpasswd\n', { REGISTRY_AUTH_HTPASSWD_PATH: '/auth/htpasswd' });
+      expect(config.raw['auth']).to.deep.equal({ htpasswd: { path: '/auth/htpasswd' } });
+      expect(config.auth?.htpasswd).to.deep.equal({ realm: 'private-registry', path: '/auth/htpasswd', bcryptCost: 10 });
     });
   });
 
@@ -277,8 +288,15 @@ describe('config: distribution sample files', function () {
     });
 
     it('warns about storage.tag among the ignored keys', function () {
-      expect(warnings).to.include('configuration key "storage.tag" is not supported yet and is ignored');
-      expect(warnings).to.have.length(4);
+      expect(warnings).to.deep.equal([
+        'configuration key "storage.cache" is not supported yet and is ignored',
+        'configuration key "storage.tag" is not supported yet and is ignored',
+        'configuration key "health" is not supported yet and is ignored',
+      ]);
+    });
+
+    it('authenticates with the htpasswd file at /etc/registry', function () {
+      expect(config.auth?.htpasswd).to.deep.equal({ realm: 'basic-realm', path: '/etc/registry', bcryptCost: 10 });
     });
   });
 
@@ -335,6 +353,7 @@ describe('config: distribution sample files', function () {
         clientCas: ['/path/to/ca.pem', '/path/to/another/ca.pem'],
         clientAuth: 'require-and-verify-client-cert',
         minimumTls: 'tls1.2',
+        cipherSuites: [],
       });
       expect(http.debug?.prometheus).to.deep.equal({ enabled: true, path: '/metrics' });
     });
@@ -361,8 +380,12 @@ describe('config: distribution sample files', function () {
       ]) {
         expect(warnings).to.include(`configuration key "${key}" is not supported yet and is ignored`);
       }
-      expect(warnings).to.include(AUTH_WARNING);
+      expect(warnings.filter((w) => w.includes('"auth'))).to.deep.equal([]);
       expect(warnings.filter((w) => w.startsWith('unknown'))).to.deep.equal([]);
+    });
+
+    it('reads the htpasswd auth provider', function () {
+      expect(config.auth?.htpasswd).to.deep.equal({ realm: 'basic-realm', path: '/path/to/htpasswd', bcryptCost: 10 });
     });
 
     it('stops on the listing as printed: four storage drivers side by side', function () {
