@@ -32,7 +32,6 @@ export async function checkConfig(options: LoadConfigOptions): Promise<CheckOutp
     if (/^unknown configuration key "/.test(warning)) errors.push(warning);
     else warnings.push(warning);
   }
-  if (loaded.config.ignoredKeys.includes('auth')) errors.push('auth: authentication is not supported in this version yet; serve refuses to start with an auth section');
   if (loaded.config.storage.driver === 's3') {
     try {
       parseS3Settings(loaded.config.storage.s3 ?? {}, (message) => {
