@@ -44,6 +44,8 @@ export interface RegistryConfigOptions {
   accessLog?: boolean;
   /** Store in this S3 bucket (s3rver from the testbed) instead of the filesystem. */
   s3?: S3Storage;
+  /** Authentication: an htpasswd file (both kinds), and our built-in token service (ours only). */
+  auth?: { htpasswdPath: string; builtinTokenService?: boolean };
 }
 
 /** A bucket on an S3-compatible store reached over plain http (the S3 group: s3rver). */
@@ -73,6 +75,13 @@ function storageLines(dataDir: string, s3: S3Storage | undefined): string[] {
   ];
 }
 
+function authLines(auth: RegistryConfigOptions['auth']): string[] {
+  if (auth === undefined) return [];
+  const lines = ['auth:', '  htpasswd:', '    realm: bench', `    path: ${JSON.stringify(auth.htpasswdPath)}`];
+  if (auth.builtinTokenService) lines.push('  token:', '    service: bench', '    issuer: bench', '    builtin:', '      expiration: 1h');
+  return lines;
+}
+
 /** distribution's config format; ours reads the same keys. Access log off (unless asked), errors only. */
 function configYaml(port: number, dataDir: string, options: RegistryConfigOptions = {}): string {
   return [
@@ -88,6 +97,7 @@ function configYaml(port: number, dataDir: string, options: RegistryConfigOption
     'http:',
     `  addr: 127.0.0.1:${port}`,
     ...(options.proxyRemoteUrl === undefined ? [] : ['proxy:', `  remoteurl: ${JSON.stringify(options.proxyRemoteUrl)}`]),
+    ...authLines(options.auth),
     '',
   ].join('\n');
 }

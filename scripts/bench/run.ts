@@ -8,6 +8,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { parseBenchOptions, type BenchOptions } from './bench-options.js';
 import { progress, setQuietWait, type Figure, type Limit, type Side } from './figures.js';
+import { measureAuth } from './auth-measures.js';
 import { measureLimits } from './limit-measures.js';
 import { measureMirror } from './mirror-measures.js';
 import { measurePulls } from './pull-measures.js';
@@ -126,6 +127,19 @@ async function main(): Promise<void> {
       };
       figures.push(...(await measureMirror(settings)));
       settle();
+    }
+    if (options.only.has('auth')) {
+      const settings = {
+        threads: options.loadThreads,
+        connections: options.loadConnections,
+        seconds: options.loadSeconds,
+        warmupSeconds: options.loadWarmupSeconds,
+        runs: options.runs,
+        scratchDir: scratch,
+        implementations,
+        dir: temp,
+      };
+      figures.push(...(await measureAuth(settings)));
     }
     if (options.only.has('s3')) {
       const s3 = await measureS3({ file: blobFile, blobBytes: options.blobBytes, runs: options.runs, implementations, dir: temp });

@@ -25,3 +25,21 @@ export async function openCliStorage(options: ConfigOption): Promise<{ loaded: L
   const { driver } = await openStorage(loaded.config.storage, { warn: (message) => process.stderr.write(`warning: ${message}\n`) });
   return { loaded, driver };
 }
+
+/** Exit status of an administration command that failed: a usage or input problem, as for the rest of the CLI. */
+export const EXIT_USAGE = 2;
+
+/**
+ * Wraps an administration command's action: any error becomes one line `private-registry <command> <sub>:
+ * <message>` on stderr and exit status 2.
+ */
+export function adminAction<A extends unknown[]>(command: string, sub: string, run: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      await run(...args);
+    } catch (err) {
+      process.stderr.write(`private-registry ${command} ${sub}: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = EXIT_USAGE;
+    }
+  };
+}

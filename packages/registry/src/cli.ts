@@ -9,6 +9,8 @@ import { loadOptionsOf } from './cli-context.js';
 import { loggerFor, startRegistry, type RunningRegistry } from './registry-runtime.js';
 import { REGISTRY_VERSION } from './http/registry-version.js';
 import { registerUserCommand } from './user-command.js';
+import { registerTokenCommand } from './token-command.js';
+import { registerKeysCommand } from './keys-command.js';
 
 const CONFIG_HELP = `
 The configuration file is --config FILE (or the argument), else $REGISTRY_CONFIGURATION_PATH, else
@@ -93,6 +95,8 @@ unknown keys (serve would refuse, or --strict would); 2 the file cannot be read 
 
 // Administration commands register themselves here.
 registerUserCommand(program);
+registerTokenCommand(program);
+registerKeysCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   // Startup errors (bad configuration, port in use) are the operator's to fix: one clear line.

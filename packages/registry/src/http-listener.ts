@@ -2,21 +2,16 @@
 // finish within a bound, then cut what is left.
 import http from 'node:http';
 import https from 'node:https';
-import { readFile } from 'node:fs/promises';
+import type net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { RequestListener } from 'node:http';
-import type { SecureVersion, TLSSocket } from 'node:tls';
-import { CodedError, type Logger } from '@private-registry/core';
+import type { TLSSocket } from 'node:tls';
+import type { Logger } from '@private-registry/core';
 import { answerClientError, answerConnect } from './http/unserved-requests.js';
+import { plainHttpGuard } from './tls/plain-http-guard.js';
+import { readSecureContext, watchTlsFiles, type TlsFiles } from './tls/tls-context.js';
 
-export interface TlsFiles {
-  certificate: string;
-  key: string;
-  clientCas?: string[];
-  /** How client certificates are checked when clientCas is set (distribution's names). */
-  clientAuth?: 'request-client-cert' | 'require-any-client-cert' | 'verify-client-cert-if-given' | 'require-and-verify-client-cert';
-  minimumTls?: SecureVersion;
-}
+export type { TlsFiles } from './tls/tls-context.js';
 
 export interface ListenOptions {
   host: string;
@@ -34,36 +29,21 @@ export interface RunningListener {
   close(): Promise<void>;
 }
 
-async function readTlsFile(key: string, path: string): Promise<Buffer> {
-  try {
-    return await readFile(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new CodedError('CONFIG_INVALID', `invalid configuration: ${key}: cannot read ${path} (${code})`, { cause: err });
-  }
-}
-
-async function createServer(listener: RequestListener, tls: TlsFiles | undefined): Promise<http.Server> {
+async function createServer(listener: RequestListener, tls: TlsFiles | undefined, log: Logger): Promise<{ server: http.Server; stopWatching: () => void }> {
   const common = {
     // Large blob pushes can take long: no overall request deadline, only one for headers.
     requestTimeout: 0,
     headersTimeout: 60_000,
     keepAliveTimeout: 65_000,
   };
-  if (!tls) return http.createServer(common, listener);
-  const [cert, key, ...cas] = await Promise.all([
-    readTlsFile('http.tls.certificate', tls.certificate),
-    readTlsFile('http.tls.key', tls.key),
-    ...(tls.clientCas ?? []).map((path, i) => readTlsFile(`http.tls.clientcas[${i}]`, path)),
-  ]);
-  const clientAuth = cas.length > 0 ? (tls.clientAuth ?? 'require-and-verify-client-cert') : undefined;
+  if (!tls) return { server: http.createServer(common, listener), stopWatching: () => undefined };
+  const context = await readSecureContext(tls);
+  const clientAuth = (tls.clientCas ?? []).length > 0 ? (tls.clientAuth ?? 'require-and-verify-client-cert') : undefined;
   const server = https.createServer(
     {
       ...common,
-      cert,
-      key,
-      ...(clientAuth ? { ca: cas, requestCert: true, rejectUnauthorized: clientAuth === 'require-and-verify-client-cert' } : {}),
-      minVersion: tls.minimumTls ?? 'TLSv1.2',
+      ...context,
+      ...(clientAuth ? { requestCert: true, rejectUnauthorized: clientAuth === 'require-and-verify-client-cert' } : {}),
     },
     listener,
   );
@@ -73,23 +53,27 @@ async function createServer(listener: RequestListener, tls: TlsFiles | undefined
       if (clientAuth === 'require-any-client-cert' ? !presented : presented && !socket.authorized) socket.destroy();
     });
   }
-  return server;
+  // Renewed certificates (and client CAs) apply to new connections without a restart.
+  const stopWatching = await watchTlsFiles(tls, (options) => server.setSecureContext(options), log);
+  return { server, stopWatching };
 }
 
 export async function listen(listener: RequestListener, options: ListenOptions, log: Logger): Promise<RunningListener> {
-  const server = await createServer(listener, options.tls);
+  const { server, stopWatching } = await createServer(listener, options.tls, log);
+  // With TLS a plain TCP server in front answers plain HTTP with a readable 400 and hands TLS on.
+  const front: net.Server = options.tls ? plainHttpGuard(server) : server;
   // What node:http answers itself (a bare 400, or a dropped connection for CONNECT) gets the spec's JSON
   // error instead: 405 for a method nothing serves, 400 for a request it cannot parse.
   server.on('clientError', answerClientError);
   server.on('connect', answerConnect);
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
+    front.once('error', reject);
+    front.listen(options.port, options.host, () => {
+      front.off('error', reject);
       resolve();
     });
   });
-  const port = (server.address() as AddressInfo).port;
+  const port = (front.address() as AddressInfo).port;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   const url = `${options.tls ? 'https' : 'http'}://${host}:${port}`;
   let closing: Promise<void> | undefined;
@@ -107,7 +91,8 @@ export async function listen(listener: RequestListener, options: ListenOptions, 
       // A connection busy at the signal goes idle once its response is sent: close it then.
       const sweep = setInterval(() => server.closeIdleConnections(), 50);
       sweep.unref();
-      server.close(() => {
+      stopWatching();
+      front.close(() => {
         clearTimeout(timer);
         clearInterval(sweep);
         resolve();

@@ -30,7 +30,7 @@ const STORAGE_CHECK_TIMEOUT_MS = 10_000;
 
 function tlsFiles(tls: TlsConfig | undefined): TlsFiles | undefined {
   if (!tls) return undefined;
-  const files: TlsFiles = { certificate: tls.certificate, key: tls.key, minimumTls: tls.minimumTls === 'tls1.3' ? 'TLSv1.3' : 'TLSv1.2' };
+  const files: TlsFiles = { certificate: tls.certificate, key: tls.key, minimumTls: tls.minimumTls === 'tls1.3' ? 'TLSv1.3' : 'TLSv1.2', cipherSuites: tls.cipherSuites };
   if (tls.clientCas.length > 0) {
     files.clientCas = tls.clientCas;
     files.clientAuth = tls.clientAuth;

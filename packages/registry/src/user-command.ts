@@ -9,7 +9,7 @@ import { linesOfUser, userNamesIn, withUserAdded, withUserRemoved, withUserRepla
 import { HtpasswdLineError, parseHtpasswd } from './auth/htpasswd-parse.js';
 import { hashPassword, MAX_BCRYPT_COST, MIN_BCRYPT_COST } from './auth/password-hash.js';
 import { userNameProblem } from './auth/user-name.js';
-import { loadCliConfig } from './cli-context.js';
+import { adminAction, EXIT_USAGE, loadCliConfig } from './cli-context.js';
 import { DEFAULT_BCRYPT_COST } from './config/auth-section.js';
 import { readNewPassword } from './password-input.js';
 
@@ -22,8 +22,6 @@ interface PasswordOptions extends FileOptions {
   cost?: number;
   passwordStdin?: boolean;
 }
-
-const EXIT_USAGE = 2;
 
 function userError(message: string): CodedError {
   return new CodedError('USER_COMMAND_FAILED', message);
@@ -130,14 +128,7 @@ function parseCost(value: string): number {
 
 /** Runs one subcommand: errors become `private-registry user <sub>: <message>` on stderr and exit status 2. */
 function action<A extends unknown[]>(sub: string, run: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
-  return async (...args: A) => {
-    try {
-      await run(...args);
-    } catch (err) {
-      process.stderr.write(`private-registry user ${sub}: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exitCode = EXIT_USAGE;
-    }
-  };
+  return adminAction('user', sub, run);
 }
 
 const FILE_HELP = `

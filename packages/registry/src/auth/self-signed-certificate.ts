@@ -1,7 +1,7 @@
 // A self-signed certificate for a token signing key (@peculiar/x509 over WebCrypto): what distribution's
-// `auth.token.rootcertbundle` holds and the JWT header's `x5c` carries. Digital signature key usage only, no
-// basic constraints and no extended key usage, so Go's x509 verification (distribution's, on x5c chains)
-// accepts it as its own root.
+// `auth.token.rootcertbundle` holds and the JWT header's `x5c` carries. Key usage: digital signature and
+// certificate signing (it is its own issuer); no basic constraints and no extended key usage, so Go's x509
+// verification (distribution's, on x5c chains) accepts it as its own root.
 import { webcrypto, type KeyObject } from 'node:crypto';
 
 const TEN_YEARS_MS = 10 * 365 * 24 * 3_600_000;
@@ -25,7 +25,7 @@ export async function selfSignedCertificate(privateKey: KeyObject, publicKey: Ke
     notAfter: new Date(notBefore.getTime() + TEN_YEARS_MS),
     signingAlgorithm: algorithm,
     keys,
-    extensions: [new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true)],
+    extensions: [new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyCertSign, true)],
   });
   return certificate.toString('pem');
 }

@@ -47,7 +47,7 @@ export interface SigningKeysOptions {
 }
 
 /** How often the store is read again for keys other replicas made (and rotation is checked). */
-const REFRESH_MS = 60_000;
+const REFRESH_MS = 15_000;
 /** A `kid` we do not know makes us read the store again, at most this often. */
 const MISS_REREAD_MS = 5_000;
 

@@ -2,7 +2,7 @@
 // token server trusted by a PEM bundle (`rootcertbundle`: the key found by libtrust `kid`, or an `x5c`
 // chain that verifies against the bundle) or a JWKS file. Only asymmetric algorithms; issuer, audience
 // (the service), expiry and not-before are checked with a minute of leeway. Errors say why, never the token.
-import { X509Certificate, createPublicKey, type KeyObject } from 'node:crypto';
+import { X509Certificate, createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { CodedError, type Logger } from '@private-registry/core';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, errors as joseErrors, type JSONWebKeySet, type JWTPayload } from 'jose';
@@ -11,6 +11,9 @@ import { libtrustKeyId } from './libtrust-key-id.js';
 import type { TokenAccess } from './principal.js';
 import type { SigningKeys } from './signing-keys.js';
 import { CLOCK_TOLERANCE_S, REFRESH_TOKEN_USE } from './token-issuer.js';
+
+/** Verified tokens remembered (by SHA-256, never the token), so a 20-layer pull costs one signature check. */
+const VERIFIED_CACHE_ENTRIES = 10_000;
 
 const ALGORITHMS = ['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'EdDSA'];
 /** How often the trust files are checked for changes. */
@@ -43,6 +46,8 @@ interface TrustFile<T> {
 export class TokenVerifier implements BearerVerifier {
   private bundle: TrustFile<Array<{ certificate: X509Certificate; id: string }>> | undefined;
   private jwks: TrustFile<ReturnType<typeof createLocalJWKSet>> | undefined;
+  /** sha256(token) → what it verified to, until its `exp`. */
+  private readonly verified = new Map<string, { result: VerifiedBearer; expiresAtMs: number }>();
 
   private constructor(private readonly options: TokenVerifierOptions) {}
 
@@ -54,6 +59,20 @@ export class TokenVerifier implements BearerVerifier {
   }
 
   async verify(token: string): Promise<VerifiedBearer> {
+    await this.refreshTrust();
+    const cacheKey = createHash('sha256').update(token).digest('base64');
+    const hit = this.verified.get(cacheKey);
+    if (hit !== undefined) {
+      if (hit.expiresAtMs > this.now()) return hit.result;
+      this.verified.delete(cacheKey);
+    }
+    const result = await this.verifyUncached(token);
+    if (this.verified.size >= VERIFIED_CACHE_ENTRIES) this.verified.delete(this.verified.keys().next().value as string);
+    this.verified.set(cacheKey, { result: result.verified, expiresAtMs: result.expiresAtMs });
+    return result.verified;
+  }
+
+  private async verifyUncached(token: string): Promise<{ verified: VerifiedBearer; expiresAtMs: number }> {
     let header: ReturnType<typeof decodeProtectedHeader>;
     try {
       header = decodeProtectedHeader(token);
@@ -76,10 +95,27 @@ export class TokenVerifier implements BearerVerifier {
       throw new TokenInvalidError(reasonOf(err));
     }
     if (payload.token_use === REFRESH_TOKEN_USE) throw new TokenInvalidError('a refresh token is not an access token');
-    return { subject: typeof payload.sub === 'string' ? payload.sub : '', issuer: payload.iss ?? '', access: accessOf(payload.access), builtin };
+    const verified = { subject: typeof payload.sub === 'string' ? payload.sub : '', issuer: payload.iss ?? '', access: accessOf(payload.access), builtin };
+    // Remembered until it expires (without the clock leeway: a cached answer is never more lenient).
+    return { verified, expiresAtMs: (payload.exp as number) * 1000 };
   }
 
   close(): void {}
+
+  /** Re-reads changed trust files (checked every few seconds); new trust empties the verified cache. */
+  private async refreshTrust(): Promise<void> {
+    const now = this.now();
+    if (this.bundle !== undefined) {
+      const bundle = await refreshed(this.bundle, now, loadBundle, this.options.log);
+      if (bundle !== this.bundle) this.verified.clear();
+      this.bundle = bundle;
+    }
+    if (this.jwks !== undefined) {
+      const jwks = await refreshed(this.jwks, now, loadJwks, this.options.log);
+      if (jwks !== this.jwks) this.verified.clear();
+      this.jwks = jwks;
+    }
+  }
 
   private async keyFor(header: ReturnType<typeof decodeProtectedHeader>): Promise<{ key: KeyObject | Parameters<typeof jwtVerify>[1]; builtin: boolean }> {
     const kid = typeof header.kid === 'string' ? header.kid : undefined;
@@ -88,15 +124,14 @@ export class TokenVerifier implements BearerVerifier {
       if (own !== undefined) return { key: own.publicKey, builtin: true };
     }
     if (this.options.rootCertBundle !== undefined) {
-      const bundle = (this.bundle = await refreshed(this.bundle, this.now(), loadBundle, this.options.log));
+      const bundle = this.bundle as TrustFile<Array<{ certificate: X509Certificate; id: string }>>;
       const byKid = kid === undefined ? undefined : bundle.value.find((entry) => entry.id === kid);
       if (byKid !== undefined) return { key: byKid.certificate.publicKey, builtin: false };
       const chained = Array.isArray(header.x5c) ? verifiedLeaf(header.x5c, bundle.value.map((entry) => entry.certificate), this.now()) : undefined;
       if (chained !== undefined) return { key: chained, builtin: false };
     }
     if (this.options.jwks !== undefined) {
-      const jwks = (this.jwks = await refreshed(this.jwks, this.now(), loadJwks, this.options.log));
-      return { key: jwks.value, builtin: false };
+      return { key: (this.jwks as TrustFile<ReturnType<typeof createLocalJWKSet>>).value, builtin: false };
     }
     throw new TokenInvalidError(kid === undefined ? 'the token names no key this registry trusts' : 'signed by a key this registry does not trust');
   }

@@ -51,8 +51,9 @@ describe('config: the auth section', function () {
       });
     });
 
-    it('takes "builtin: true" as the built-in service with every default', function () {
+    it('takes "builtin: true" and "builtin: {}" as the built-in service with every default', function () {
       expect(authOf('  token:\n    builtin: true\n')?.token?.builtin).to.deep.equal(BUILTIN_DEFAULTS);
+      expect(authOf('  token:\n    builtin: {}\n')?.token?.builtin).to.deep.equal(BUILTIN_DEFAULTS);
     });
 
 
@@ -175,6 +176,7 @@ describe('config: the auth section', function () {
       expectAuthInvalid('  htpasswd:\n  token:\n    builtin: true\n', 'auth.htpasswd.path', 'is required');
       expectAuthInvalid(`${HTPASSWD}  token:\n`, 'auth.token.realm', 'is required');
       expectAuthInvalid('  none:\n', 'auth.none', 'is not supported');
+      expectAuthInvalid('  none: {}\n', 'auth.none', 'is not supported');
     });
 
     it('refuses htpasswd without a path', function () {
@@ -213,6 +215,7 @@ describe('config: the auth section', function () {
 
     it('refuses a built-in token expiration under a second', function () {
       expectAuthInvalid('  token:\n    builtin:\n      expiration: 500ms\n', 'auth.token.builtin.expiration', 'must be at least 1s');
+      expectAuthInvalid('  token:\n    builtin:\n      expiration: 0s\n', 'auth.token.builtin.expiration', 'must be at least 1s');
       expectAuthInvalid('  token:\n    builtin:\n      expiration: 5\n', 'auth.token.builtin.expiration', 'give a unit');
     });
 
@@ -236,6 +239,12 @@ describe('config: the auth section', function () {
     it('a bad value from a variable names the variable', function () {
       const err = expectInvalid(() => authOf(HTPASSWD, { REGISTRY_AUTH_HTPASSWD_COST: '99' }), 'auth.htpasswd.cost', '99 is not a bcrypt cost');
       expect(err.envVar).to.equal('REGISTRY_AUTH_HTPASSWD_COST');
+    });
+
+    it('configures auth from REGISTRY_AUTH_* variables alone', function () {
+      const { config } = parse(withVersion(''), { REGISTRY_AUTH_HTPASSWD_PATH: '/h', REGISTRY_AUTH_HTPASSWD_REALM: 'R', REGISTRY_AUTH_RATELIMIT_ADDRESSBURST: '3' });
+      expect(config.auth?.htpasswd).to.deep.equal({ realm: 'R', path: '/h', bcryptCost: 10 });
+      expect(config.auth?.rateLimit).to.deep.equal({ addressBurst: 3, userBurst: 20, refillMs: 6_000 });
     });
 
     it('REGISTRY_AUTH_TOKEN_BUILTIN=true turns the built-in token service on', function () {

@@ -20,6 +20,14 @@ describe('config: warnings for unsupported and unknown keys', function () {
     expect(config.auth?.htpasswd).to.deep.equal({ realm: 'r', path: '/p', bcryptCost: 10 });
   });
 
+  it('names the auth keys of distribution 3 it does not run (auth.token.autoredirect)', function () {
+    const { config, warnings } = parse(withVersion('auth:\n  htpasswd:\n    realm: r\n    path: /p\n  token:\n    realm: https://auth.example.com/token\n    service: s\n    issuer: i\n    rootcertbundle: /b.pem\n    autoredirect: true\n'));
+    expect(warnings).to.deep.equal(['configuration key "auth.token.autoredirect" is not supported yet and is ignored']);
+    expect(config.ignoredKeys).to.deep.equal(['auth.token.autoredirect']);
+    expect(config.auth?.htpasswd).to.deep.equal({ realm: 'r', path: '/p', bcryptCost: 10 });
+    expect(config.auth?.token).to.include({ realm: 'https://auth.example.com/token', service: 's', issuer: 'i', rootCertBundle: '/b.pem', builtin: undefined });
+  });
+
   it('words it exactly as the operator will read it', function () {
     const { warnings } = parse(withVersion('notifications:\n  endpoints: []\n'));
     expect(warnings).to.deep.equal(['configuration key "notifications" is not supported yet and is ignored']);
@@ -58,14 +66,14 @@ http:
   });
 
   it('reads http.tls.ciphersuites as written instead of ignoring it', function () {
-    const file = withVersion('http:\n  tls:\n    certificate: c\n    key: k\n    ciphersuites: [TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, ECDHE-RSA-AES128-GCM-SHA256]\n');
+    const file = withVersion('http:\n  tls:\n    certificate: c\n    key: k\n    ciphersuites: [TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384]\n');
     const { config, warnings } = parse(file);
     expect(warnings).to.deep.equal([]);
-    expect(config.http.tls?.cipherSuites).to.deep.equal(['TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', 'ECDHE-RSA-AES128-GCM-SHA256']);
+    expect(config.http.tls?.cipherSuites).to.deep.equal(['TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384']);
   });
 
   it('does not warn about a section that is present but empty', function () {
-    const { config, warnings } = parse(withVersion('auth:\nproxy: ~\nhealth:\n'));
+    const { config, warnings } = parse(withVersion('auth:\nproxy: ~\nhealth:\nnotifications:\n'));
     expect(warnings).to.deep.equal([]);
     expect(config.auth).to.equal(undefined);
   });

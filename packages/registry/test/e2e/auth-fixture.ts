@@ -37,6 +37,8 @@ export interface AuthRegistryOptions {
   /** Merged over the whole config. */
   config?: JsonObject;
   env?: Record<string, string | undefined>;
+  /** Storage root (a restart on the same data); a fresh one unless told. */
+  rootDirectory?: string;
 }
 
 export async function startAuthRegistry(options: AuthRegistryOptions): Promise<AuthRegistry> {
@@ -49,6 +51,10 @@ export async function startAuthRegistry(options: AuthRegistryOptions): Promise<A
     ...TWO_KINDS_POLICY,
     ...(options.auth ?? {}),
   };
-  const registry = await startRegistryProcess({ config: { ...(options.config ?? {}), auth }, ...(options.env ? { env: options.env } : {}) });
+  const registry = await startRegistryProcess({
+    config: { ...(options.config ?? {}), auth },
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.rootDirectory ? { rootDirectory: options.rootDirectory } : {}),
+  });
   return { ...registry, htpasswdPath, mode: options.mode };
 }

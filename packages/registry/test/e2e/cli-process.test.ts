@@ -161,6 +161,16 @@ describe('the private-registry CLI as an operator runs it @e2e', function () {
     expect(await child.stop()).to.deep.equal({ code: 0, signal: null });
   });
 
+  it('refuses to start on a malformed htpasswd line, naming the line but not the hash', async () => {
+    const dir = (await tempDir('cli-auth-line')).path;
+    await writeFile(join(dir, 'htpasswd'), '# users\nok:$2y$05$abcdefghijklmnopqrstuu5FHCrJIdO6.pYtk5l2Fz4ZO/tFVgkMu\nold:$apr1$xyzxyzxy$ABCDEFGHIJKLMNOPQRSTU.\n');
+    const config = await writeConfig(dir, { http: { addr: '127.0.0.1:0' }, auth: { htpasswd: { realm: 'r', path: join(dir, 'htpasswd') } } });
+    const result = await runCli(['serve', config], { cwd: dir });
+    expect(result.exitCode).to.equal(2);
+    expect(result.stderr).to.include(`${join(dir, 'htpasswd')}:3:`);
+    expect(result.stderr).to.not.include('ABCDEFGHIJKLMNOPQRSTU');
+  });
+
   it('prints its version with --version', async () => {
     const result = await runCli(['--version']);
     expect(result.exitCode, result.stderr).to.equal(0);

@@ -26,8 +26,7 @@ export async function pushImage(registryUrl: string, repository: string, tag: st
 }
 
 /** What a client does to pull: the manifest by tag, then every blob at once; every digest checked. */
-export async function pullImage(registryUrl: string, image: UpstreamImage): Promise<void> {
-  const client = new RegistryApiClient(registryUrl);
+export async function pullImage(registryUrl: string, image: UpstreamImage, client: RegistryApiClient = new RegistryApiClient(registryUrl)): Promise<void> {
   const manifest = await client.fetchManifest(image.repository, image.tag);
   expect(manifest.status, manifest.text).to.equal(200);
   expect(sha256(manifest.body)).to.equal(image.manifest.digest);

@@ -1,8 +1,8 @@
 // Mirror mode against upstreams that want credentials, for real: the reference registry (distribution 2.8.2)
 // with htpasswd (basic auth), and with `auth.token` trusting the testbed's token server (the Docker bearer
 // flow: 401 challenge, token from the realm with our credentials as basic auth, retry with the JWT).
-// The issue asked for "a second instance of ours with bearer-token auth" as the upstream; ours has no auth
-// yet, so the reference registry with token auth stands in for it.
+// Our own registry with its built-in token service as the upstream is in mirror-auth.test.ts; this file keeps
+// distribution with the testbed's token server as the second upstream kind.
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import {
