@@ -4,6 +4,7 @@
 import { isActionWord } from '../auth/access-rights.js';
 import { isRepositoryGlob } from '../auth/repository-glob.js';
 import type { ConfigSection } from './config-section.js';
+import { keysMatching } from './config-tree.js';
 import type { AccessRule, AuthConfig, BuiltinTokenServiceConfig, RateLimitConfig, TokenAuthConfig } from './registry-config.js';
 
 export const DEFAULT_AUTH_REALM = 'private-registry';
@@ -20,17 +21,24 @@ export function readAuth(root: ConfigSection): AuthConfig | undefined {
   const auth = root.section('auth');
   if (!auth.present) return undefined;
   for (const scheme of ['silly', 'none']) {
-    if (auth.child(scheme) !== undefined) auth.fail(scheme, `the "${scheme}" scheme is not supported: use htpasswd or token`);
+    if (isWritten(auth, scheme)) auth.fail(scheme, `the "${scheme}" scheme is not supported: use htpasswd or token`);
   }
-  const htpasswd = readHtpasswd(auth.section('htpasswd'));
-  const token = readToken(auth.section('token'));
+  const htpasswd = isWritten(auth, 'htpasswd') ? readHtpasswd(auth.section('htpasswd')) : undefined;
+  const token = isWritten(auth, 'token') ? readToken(auth.section('token')) : undefined;
   if (htpasswd === undefined && token === undefined) auth.fail('', 'configure htpasswd, token, or both');
   const groups = readGroups(auth);
   return { htpasswd, token, groups, access: readAccess(auth, groups), rateLimit: readRateLimit(auth.section('ratelimit')) };
 }
 
-function readHtpasswd(section: ConfigSection): AuthConfig['htpasswd'] {
-  if (!section.present) return undefined;
+/**
+ * True when `name` is written under `section`, even without a value: a provider written as `htpasswd:`
+ * is configured (and then needs its path), as in distribution, rather than silently left out.
+ */
+function isWritten(section: ConfigSection, name: string): boolean {
+  return section.node !== undefined && keysMatching(section.node, name).length > 0;
+}
+
+function readHtpasswd(section: ConfigSection): NonNullable<AuthConfig['htpasswd']> {
   const path = section.string('path');
   if (path === undefined || path === '') section.fail('path', 'is required: the htpasswd file (bcrypt lines, as `htpasswd -B` or `private-registry user add` writes them)');
   const cost = section.integer('cost') ?? DEFAULT_BCRYPT_COST;
@@ -38,8 +46,7 @@ function readHtpasswd(section: ConfigSection): AuthConfig['htpasswd'] {
   return { realm: section.string('realm') || DEFAULT_AUTH_REALM, path, bcryptCost: cost };
 }
 
-function readToken(section: ConfigSection): TokenAuthConfig | undefined {
-  if (!section.present) return undefined;
+function readToken(section: ConfigSection): TokenAuthConfig {
   const builtin = readBuiltin(section);
   const realm = section.string('realm') || undefined;
   const rootCertBundle = section.string('rootcertbundle') || undefined;
@@ -58,7 +65,11 @@ function readToken(section: ConfigSection): TokenAuthConfig | undefined {
 
 function readBuiltin(token: ConfigSection): BuiltinTokenServiceConfig | undefined {
   const node = token.child('builtin');
-  if (node === undefined) return undefined;
+  if (node === undefined) {
+    // `builtin:` with no value (or REGISTRY_AUTH_TOKEN_BUILTIN= to clear it) is ambiguous: on or off?
+    if (isWritten(token, 'builtin')) token.fail('builtin', 'has no value: write true, false, or a mapping of its settings');
+    return undefined;
+  }
   if (node.kind === 'scalar') {
     if (token.bool('builtin') === false) return undefined;
     return defaultsOfBuiltin();

@@ -175,12 +175,14 @@ export function fieldSpec(spec: KeySpec, key: string): KeySpec | undefined {
 // accountkey, token privatekey, bugsnag apikey...). Over-matching (tls "key", a file path) costs nothing.
 const SECRET_KEY = /secret|password|passwd|token|credential|privatekey|accountkey|apikey|licensekey|accesskey|authorization|cookie|^key$/i;
 
-/** Section names that look like secrets and are not: `auth.htpasswd` and `auth.token` hold paths and names. */
-const NOT_SECRET_SECTIONS = new Set(['htpasswd', 'token']);
+// Sections whose names match SECRET_KEY but hold no secret themselves (auth.token.realm is a URL,
+// auth.htpasswd.path a file name): the keys inside them are judged by their own names.
+const SECRET_LOOKING_SECTIONS = new Set(['auth.htpasswd', 'auth.token']);
 
 /** True when a dotted key path names a secret, whose value no message may show. */
 export function isSecretKey(path: string): boolean {
-  return path.split('.').some((segment) => !NOT_SECRET_SECTIONS.has(segment.toLowerCase()) && SECRET_KEY.test(segment));
+  const segments = path.split('.');
+  return segments.some((segment, i) => SECRET_KEY.test(segment) && !SECRET_LOOKING_SECTIONS.has(segments.slice(0, i + 1).join('.').toLowerCase()));
 }
 
 /** Expands the type shorthand (`storage: s3` → `storage: {s3: {}}`) where the spec allows it, as distribution's UnmarshalYAML does. */

@@ -152,23 +152,26 @@ describe('config: REGISTRY_* environment variables', function () {
     expect(() => parse(undefined, { REGISTRY_HTTP_TLS_CLIENTCAS_3: '/c.pem' })).to.throw(/http\.tls\.clientcas: index 3 is past the end .*REGISTRY_HTTP_TLS_CLIENTCAS_3/);
   });
 
-  it('reads the auth section from REGISTRY_AUTH_* variables alone', function () {
+  it('reads distribution\'s REGISTRY_AUTH=htpasswd variables into the auth section, without a warning', function () {
     const { config, warnings } = parse(undefined, {
       REGISTRY_AUTH: 'htpasswd',
       REGISTRY_AUTH_HTPASSWD_REALM: 'Registry Realm',
       REGISTRY_AUTH_HTPASSWD_PATH: '/auth/htpasswd',
     });
     expect(config.auth?.htpasswd).to.deep.equal({ realm: 'Registry Realm', path: '/auth/htpasswd', bcryptCost: 10 });
+    expect(config.auth?.token).to.equal(undefined);
+    expect(config.ignoredKeys).to.deep.equal([]);
     expect(warnings.filter((w) => w.includes('auth'))).to.deep.equal([]);
   });
 
   it('writes variables for sections we do not run into raw, and warns about the section', function () {
     const { config, warnings } = parse(undefined, {
-      REGISTRY_REDIS_ADDR: 'localhost:6379',
-      REGISTRY_REDIS_PASSWORD: 'asecret',
+      REGISTRY_HEALTH_STORAGEDRIVER_ENABLED: 'true',
+      REGISTRY_HEALTH_STORAGEDRIVER_INTERVAL: '10s',
     });
-    expect(config.raw['redis']).to.deep.equal({ addr: 'localhost:6379', password: 'asecret' });
-    expect(warnings).to.include('configuration key "redis" is not supported yet and is ignored');
+    expect(config.raw['health']).to.deep.equal({ storagedriver: { enabled: true, interval: '10s' } });
+    expect(config.ignoredKeys).to.deep.equal(['health']);
+    expect(warnings).to.include('configuration key "health" is not supported yet and is ignored');
   });
 
   it('turns mirror mode on from REGISTRY_PROXY_* alone', function () {

@@ -13,7 +13,14 @@ describe('config: warnings for unsupported and unknown keys', function () {
     for (const s of sections) expect(config.raw[s]).to.deep.equal({ something: 1 });
   });
 
-  it('reads an auth section (no longer ignored), and names the auth keys it does not run', function () {
+  it('reads an auth section instead of ignoring it: no warning, and the registry is not left open', function () {
+    const { config, warnings } = parse(withVersion('auth:\n  htpasswd:\n    realm: r\n    path: /p\n'));
+    expect(warnings).to.deep.equal([]);
+    expect(config.ignoredKeys).to.deep.equal([]);
+    expect(config.auth?.htpasswd).to.deep.equal({ realm: 'r', path: '/p', bcryptCost: 10 });
+  });
+
+  it('names the auth keys of distribution 3 it does not run (auth.token.autoredirect)', function () {
     const { config, warnings } = parse(withVersion('auth:\n  htpasswd:\n    realm: r\n    path: /p\n  token:\n    realm: https://auth.example.com/token\n    service: s\n    issuer: i\n    rootcertbundle: /b.pem\n    autoredirect: true\n'));
     expect(warnings).to.deep.equal(['configuration key "auth.token.autoredirect" is not supported yet and is ignored']);
     expect(config.ignoredKeys).to.deep.equal(['auth.token.autoredirect']);
@@ -56,11 +63,19 @@ http:
       'configuration key "http.h2c" is not supported yet and is ignored',
     ]);
     expect(parse(file).config.ignoredKeys).to.deep.equal(['log.hooks', 'log.reportcaller', 'storage.cache', 'storage.tag', 'http.http2', 'http.h2c']);
-    expect(parse(file).config.http.tls?.cipherSuites).to.deep.equal(['TLS_AES_128_GCM_SHA256']);
+  });
+
+  it('reads http.tls.ciphersuites as written instead of ignoring it', function () {
+    const file = withVersion('http:\n  tls:\n    certificate: c\n    key: k\n    ciphersuites: [TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384]\n');
+    const { config, warnings } = parse(file);
+    expect(warnings).to.deep.equal([]);
+    expect(config.http.tls?.cipherSuites).to.deep.equal(['TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384']);
   });
 
   it('does not warn about a section that is present but empty', function () {
-    expect(parse(withVersion('notifications:\nproxy: ~\n')).warnings).to.deep.equal([]);
+    const { config, warnings } = parse(withVersion('auth:\nproxy: ~\nhealth:\nnotifications:\n'));
+    expect(warnings).to.deep.equal([]);
+    expect(config.auth).to.equal(undefined);
   });
 
   it('names an unknown key by its full dotted path, as written', function () {

@@ -1,7 +1,7 @@
 // Real distribution configuration files load as they are: Debian's docker-registry package, the
 // examples in distribution's repository and docs. Keys we do not run yet are warned about, not fatal.
 import { expect } from 'chai';
-import { parse } from './config-test-helpers.js';
+import { expectInvalid, parse } from './config-test-helpers.js';
 
 // /etc/docker/registry/config.yml as Debian's docker-registry package ships it.
 const DEBIAN_CONFIG = `version: 0.1
@@ -249,13 +249,15 @@ describe('config: distribution sample files', function () {
       expect(config.ignoredKeys).to.deep.equal(['storage.cache', 'health']);
     });
 
-    it('reads its htpasswd section as it is (realm and path)', function () {
-      expect(config.auth?.htpasswd).to.deep.equal({ realm: 'basic-realm', path: '/etc/docker/registry', bcryptCost: 10 });
-      expect(config.auth?.access, 'no access section: distribution\'s every-user-everything').to.equal(undefined);
-    });
-
     it('keeps the ignored sections in raw for later', function () {
       expect(config.raw['health']).to.deep.equal({ storagedriver: { enabled: true, interval: '10s', threshold: 3 } });
+      expect(config.raw['storage']).to.have.nested.property('cache.blobdescriptor', 'inmemory');
+    });
+
+    it('authenticates with the htpasswd file it names, in realm basic-realm, with open access for its users', function () {
+      expect(config.auth?.htpasswd).to.deep.equal({ realm: 'basic-realm', path: '/etc/docker/registry', bcryptCost: 10 });
+      expect(config.auth?.token).to.equal(undefined);
+      expect(config.auth?.access).to.equal(undefined);
     });
   });
 
@@ -267,8 +269,13 @@ describe('config: distribution sample files', function () {
     });
 
     it('reads "auth: htpasswd" as an htpasswd section, which then needs its path', function () {
-      expect(() => parse('version: 0.1\nstorage: inmemory\nauth: htpasswd\n')).to.throw(/^invalid configuration: auth\.htpasswd\.path: is required/);
-      expect(parse('version: 0.1\nstorage: inmemory\nauth: htpasswd\n', { REGISTRY_AUTH_HTPASSWD_PATH: '/h' }).config.auth?.htpasswd?.path).to.equal('/h');
+      expectInvalid(() => parse('version: 0.1\nstorage: inmemory\nauth: htpasswd\n'), 'auth.htpasswd.path', 'is required');
+    });
+
+    it('takes the path of an "auth: htpasswd" shorthand from REGISTRY_AUTH_HTPASSWD_PATH', function () {
+      const { config } = parse('version: 0.1\nstorage: inmemory\nauth: htpasswd\n', { REGISTRY_AUTH_HTPASSWD_PATH: '/auth/htpasswd' });
+      expect(config.raw['auth']).to.deep.equal({ htpasswd: { path: '/auth/htpasswd' } });
+      expect(config.auth?.htpasswd).to.deep.equal({ realm: 'private-registry', path: '/auth/htpasswd', bcryptCost: 10 });
     });
   });
 
@@ -281,8 +288,15 @@ describe('config: distribution sample files', function () {
     });
 
     it('warns about storage.tag among the ignored keys', function () {
-      expect(warnings).to.include('configuration key "storage.tag" is not supported yet and is ignored');
-      expect(warnings).to.have.length(3);
+      expect(warnings).to.deep.equal([
+        'configuration key "storage.cache" is not supported yet and is ignored',
+        'configuration key "storage.tag" is not supported yet and is ignored',
+        'configuration key "health" is not supported yet and is ignored',
+      ]);
+    });
+
+    it('authenticates with the htpasswd file at /etc/registry', function () {
+      expect(config.auth?.htpasswd).to.deep.equal({ realm: 'basic-realm', path: '/etc/registry', bcryptCost: 10 });
     });
   });
 
@@ -368,6 +382,10 @@ describe('config: distribution sample files', function () {
       }
       expect(warnings.filter((w) => w.includes('"auth'))).to.deep.equal([]);
       expect(warnings.filter((w) => w.startsWith('unknown'))).to.deep.equal([]);
+    });
+
+    it('reads the htpasswd auth provider', function () {
+      expect(config.auth?.htpasswd).to.deep.equal({ realm: 'basic-realm', path: '/path/to/htpasswd', bcryptCost: 10 });
     });
 
     it('stops on the listing as printed: four storage drivers side by side', function () {

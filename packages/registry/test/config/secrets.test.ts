@@ -80,4 +80,32 @@ unknownsection:
     expect(printable).to.include('eu-west-1');
     expect(config.http.secret).to.equal(SECRET);
   });
+
+  it('shows the auth section\'s realms, service, issuer and file paths, though "htpasswd" and "token" look like secret names', function () {
+    const file = withVersion(`auth:
+  htpasswd:
+    realm: basic-realm
+    path: /etc/registry/htpasswd
+  token:
+    realm: https://alice:${SECRET}@auth.example.com/token
+    service: registry.example.com
+    issuer: auth.example.com
+    rootcertbundle: /etc/registry/token.pem
+`);
+    const { raw } = redactConfig(parse(file).config);
+    expect(raw['auth']).to.deep.equal({
+      htpasswd: { realm: 'basic-realm', path: '/etc/registry/htpasswd' },
+      token: {
+        realm: `https://alice:${REDACTED}@auth.example.com/token`,
+        service: 'registry.example.com',
+        issuer: 'auth.example.com',
+        rootcertbundle: '/etc/registry/token.pem',
+      },
+    });
+  });
+
+  it('still redacts a secret-named key inside auth.token, and a token anywhere else', function () {
+    const { raw } = redactConfig(parse(withVersion(`auth:\n  token:\n    builtin: true\n    secret: ${SECRET}\nnotifications:\n  token: ${SECRET}\n`)).config);
+    expect(JSON.stringify(raw)).not.to.include(SECRET);
+  });
 });

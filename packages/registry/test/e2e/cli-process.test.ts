@@ -1,12 +1,13 @@
 // The `private-registry` CLI as an operator uses it: environment-only configuration, the no-configuration
-// default, startup refusals that name the bad key, --version/--help, and a graceful SIGTERM drain.
+// default, startup refusals that name the bad key, htpasswd auth from the file, --version/--help, and a
+// graceful SIGTERM drain.
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
 import { join } from 'node:path';
-import { cleanupTestbed, freePort, tempDir, waitForHttp, type ManagedProcess } from '@private-registry/testbed';
+import { basicAuth, cleanupTestbed, freePort, httpJson, tempDir, waitForHttp, writeHtpasswdFile, type ManagedProcess } from '@private-registry/testbed';
 import { RegistryApiClient } from '../api/api-client.js';
 import { randomBlob } from '../api/oci-content.js';
 import { blobDataPath, CLI_PATH, runCli, spawnCli, startOurRegistry, type OurRegistry } from './interop-helpers.js';
@@ -129,12 +130,35 @@ describe('the private-registry CLI as an operator runs it @e2e', function () {
     await registry.stop();
   });
 
-  it('refuses to start when the htpasswd file is missing, naming it (never a generated password)', async () => {
-    const dir = (await tempDir('cli-auth')).path;
-    const config = await writeConfig(dir, { http: { addr: '127.0.0.1:0' }, auth: { htpasswd: { realm: 'r', path: join(dir, 'htpasswd') } } });
+  it('refuses to start with auth.htpasswd naming a missing file: exit 2, the file named on stderr', async () => {
+    const dir = (await tempDir('cli-auth-missing')).path;
+    const missing = join(dir, 'no-such-dir', 'htpasswd');
+    const config = await writeConfig(dir, { http: { addr: '127.0.0.1:0' }, auth: { htpasswd: { realm: 'r', path: missing } } });
     const result = await runCli(['serve', config], { cwd: dir });
-    expect(result.exitCode).to.equal(2);
-    expect(result.stderr).to.include(`auth.htpasswd.path: ${join(dir, 'htpasswd')}`);
+    expect(result.exitCode, result.stderr).to.equal(2);
+    expect(result.stderr).to.include(`auth.htpasswd.path: ${missing}: the file does not exist`);
+  });
+
+  it('asks for Basic credentials in the configured realm with an auth.htpasswd file, and answers 200 with them', async () => {
+    const dir = (await tempDir('cli-auth-htpasswd')).path;
+    const htpasswd = join(dir, 'htpasswd');
+    const password = 'cli-Pa55-word';
+    await writeHtpasswdFile(htpasswd, [{ user: 'alice', password }]);
+    const port = await freePort();
+    const config = await writeConfig(dir, { http: { addr: `127.0.0.1:${port}` }, auth: { htpasswd: { realm: 'CLI Realm', path: htpasswd } } });
+    const child = await spawnCli(['serve', config], { cwd: dir });
+    const base = `http://127.0.0.1:${port}`;
+    await waitForHttp(`${base}/healthz`, { timeoutMs: 15_000, process: child });
+
+    const anonymous = await httpJson(`${base}/v2/`);
+    expect(anonymous.status).to.equal(401);
+    expect(anonymous.headers.get('www-authenticate')).to.match(/^Basic realm="CLI Realm"(, charset="UTF-8")?$/);
+    const wrong = await httpJson(`${base}/v2/`, { headers: { authorization: basicAuth('alice', 'not-the-password') } });
+    expect(wrong.status).to.equal(401);
+    const right = await httpJson(`${base}/v2/`, { headers: { authorization: basicAuth('alice', password) } });
+    expect(right.status, right.text).to.equal(200);
+    expect(await child.readLog()).to.not.include(password);
+    expect(await child.stop()).to.deep.equal({ code: 0, signal: null });
   });
 
   it('refuses to start on a malformed htpasswd line, naming the line but not the hash', async () => {

@@ -61,6 +61,61 @@ describe('private-registry config check @e2e', function () {
     expect(result.stderr).to.equal('warning: configuration key "standalone" (flavor common) of the old docker-registry has no meaning here and is ignored');
   });
 
+  it('shows the auth section as read, exit 0, with the password in a token realm URL <redacted>', async function () {
+    const { dir, path } = await fileWith(`version: 0.1
+storage: inmemory
+auth:
+  htpasswd:
+    realm: basic-realm
+    path: /etc/registry/htpasswd
+  token:
+    realm: https://alice:${SECRETS[0]}@auth.example.com/token
+    service: registry.example.com
+    issuer: auth.example.com
+    rootcertbundle: /etc/registry/token.pem
+  groups:
+    ci: [robot]
+  access:
+    - repository: ci/**
+      groups: [ci]
+      actions: [pull, push]
+`);
+    const result = await runCli(['config', 'check', path], { cwd: dir, env: { REGISTRY_AUTH_HTPASSWD_PATH: '/run/secrets/htpasswd' } });
+    expect(result.exitCode, result.stderr).to.equal(0);
+    expect(result.stderr).to.equal('');
+    expect(result.stdout).to.not.include(SECRETS[0]);
+    expect(result.stdout).to.include(
+      [
+        'auth:',
+        '  htpasswd:',
+        '    realm: basic-realm  # file',
+        '    path: /run/secrets/htpasswd  # env REGISTRY_AUTH_HTPASSWD_PATH',
+        '  token:',
+        '    realm: https://alice:<redacted>@auth.example.com/token  # file',
+        '    service: registry.example.com  # file',
+        '    issuer: auth.example.com  # file',
+        '    rootcertbundle: /etc/registry/token.pem  # file',
+        '  groups:',
+        '    ci:',
+        '      - robot  # file',
+        '  access:',
+        '    - repository: ci/**  # file',
+        '      groups:',
+        '        - ci  # file',
+        '      actions:',
+        '        - pull  # file',
+        '        - push  # file',
+      ].join('\n'),
+    );
+  });
+
+  it('exits 1 on an auth section serve would refuse, naming the key', async function () {
+    const { dir, path } = await fileWith('version: 0.1\nstorage: inmemory\nauth:\n  htpasswd:\n    realm: r\n');
+    const result = await runCli(['config', 'check', path], { cwd: dir });
+    expect(result.exitCode).to.equal(1);
+    expect(result.stderr).to.match(/^error: invalid configuration: auth\.htpasswd\.path: is required/);
+  });
+
   it('exits 1 naming an unknown key (a typo that serve would only warn about)', async function () {
     const { dir, path } = await fileWith('version: 0.1\nstorage:\n  inmemory:\nhttp:\n  adr: 127.0.0.1:5000\n');
     const result = await runCli(['config', 'check', path], { cwd: dir });
