@@ -70,7 +70,8 @@ export class AccessGate {
    * one, else the htpasswd file. Undefined when they do not verify (already counted and logged); 429 when blocked.
    */
   async checkPassword(address: string, user: string, password: string): Promise<Principal | undefined> {
-    const blocked = await this.options.limiter.blocked(address, user);
+    const { limiter } = this.options;
+    const blocked = limiter.mayBeBlocked(address, user) ? await limiter.blocked(address, user) : undefined;
     if (blocked !== undefined) {
       this.options.log.warn({ user, address, by: blocked.by, retryAfterS: blocked.retryAfterS }, 'authentication refused: too many failed attempts');
       throw new RegistryError('TOOMANYREQUESTS', 'too many failed authentication attempts; retry later', {
@@ -100,29 +101,35 @@ export class AccessGate {
   }
 
   /**
-   * Throws unless `principal` may do every one of `actions` in `name`. `scopeActions` is what the challenge
+   * Throws unless `principal` may do every one of `actions` in `name`; returns a promise (to await) only
+   * when a bearer token falls short and its subject must be looked up. `scopeActions` is what the challenge
    * asks a token for (docker asks "pull,push" to push).
    */
-  async require(req: IncomingMessage, principal: Principal, name: string, actions: readonly Action[], scopeActions: readonly string[] = actions): Promise<void> {
-    const scope = repositoryScope(name, scopeActions);
+  require(req: IncomingMessage, principal: Principal, name: string, actions: readonly Action[], scopeActions: readonly string[] = actions): Promise<void> | undefined {
     if (principal.kind === 'bearer') {
       const granted = bearerRights(principal.access, name, principal.builtin);
-      if (granted !== undefined && actions.every((action) => granted.actions.has(action))) return;
-      // A token that does not carry the action may only not have asked for it: the client must get one that
-      // covers it (401 insufficient_scope). When it is our own token and its subject may not do it in any
-      // case, that is final: 403. Anonymous tokens may still log in.
-      if (this.isAnonymous(principal)) throw this.unauthorized(req, scope);
-      const subject = principal.builtin ? await this.subjectOf(principal.subject) : undefined;
-      if (subject !== undefined) {
-        const rights = this.rights(subject, name);
-        if (!actions.every((action) => rights.actions.has(action))) throw denied(name, actions);
-      }
-      throw this.unauthorized(req, scope, 'the token does not grant this access', 'insufficient_scope');
+      if (granted !== undefined && actions.every((action) => granted.actions.has(action))) return undefined;
+      return this.refuseBearer(req, principal, name, actions, repositoryScope(name, scopeActions));
     }
     const rights = this.rights(principal, name);
-    if (actions.every((action) => rights.actions.has(action))) return;
-    if (principal.kind === 'anonymous') throw this.unauthorized(req, scope);
+    if (actions.every((action) => rights.actions.has(action))) return undefined;
+    if (principal.kind === 'anonymous') throw this.unauthorized(req, repositoryScope(name, scopeActions));
     throw denied(name, actions);
+  }
+
+  /**
+   * A token that does not carry the action may only not have asked for it: the client must get one that
+   * covers it (401 insufficient_scope). When it is our own token and its subject may not do it in any case,
+   * that is final: 403. Anonymous tokens may still log in.
+   */
+  private async refuseBearer(req: IncomingMessage, principal: Principal & { kind: 'bearer' }, name: string, actions: readonly Action[], scope: string): Promise<void> {
+    if (this.isAnonymous(principal)) throw this.unauthorized(req, scope);
+    const subject = principal.builtin ? await this.subjectOf(principal.subject) : undefined;
+    if (subject !== undefined) {
+      const rights = this.rights(subject, name);
+      if (!actions.every((action) => rights.actions.has(action))) throw denied(name, actions);
+    }
+    throw this.unauthorized(req, scope, 'the token does not grant this access', 'insufficient_scope');
   }
 
   /** The user or robot our own token service issued a token to, as it stands now. */

@@ -14,10 +14,25 @@ export interface LimitState {
 export class FailureLimiter {
   private readonly byAddress: RateLimiterMemory;
   private readonly byUser: RateLimiterMemory;
+  /** Addresses and users with a failure counted, and when their window ends: the rest skip the counters. */
+  private readonly failing = new Map<string, number>();
+  private readonly windowMs: number;
 
   constructor(config: RateLimitConfig) {
-    this.byAddress = new RateLimiterMemory({ points: config.addressBurst, duration: Math.max(1, Math.ceil((config.addressBurst * config.refillMs) / 1000)) });
-    this.byUser = new RateLimiterMemory({ points: config.userBurst, duration: Math.max(1, Math.ceil((config.userBurst * config.refillMs) / 1000)) });
+    const addressS = Math.max(1, Math.ceil((config.addressBurst * config.refillMs) / 1000));
+    const userS = Math.max(1, Math.ceil((config.userBurst * config.refillMs) / 1000));
+    this.byAddress = new RateLimiterMemory({ points: config.addressBurst, duration: addressS });
+    this.byUser = new RateLimiterMemory({ points: config.userBurst, duration: userS });
+    this.windowMs = Math.max(addressS, userS) * 1000;
+  }
+
+  /**
+   * True when `address` or `user` failed recently, so `blocked` must be asked; false (the common case: a
+   * client that logs in correctly) lets a request skip the counters altogether.
+   */
+  mayBeBlocked(address: string, user: string | undefined): boolean {
+    if (this.failing.size === 0) return false;
+    return this.recent(`a:${address}`) || (user !== undefined && this.recent(`u:${user}`));
   }
 
   /** Undefined when an attempt from `address` for `user` may go ahead. */
@@ -30,8 +45,20 @@ export class FailureLimiter {
     return undefined;
   }
 
+  private recent(key: string): boolean {
+    const until = this.failing.get(key);
+    if (until === undefined) return false;
+    if (until > Date.now()) return true;
+    this.failing.delete(key);
+    return false;
+  }
+
   /** Counts one failed attempt against both. */
   async failed(address: string, user: string | undefined): Promise<void> {
+    const until = Date.now() + this.windowMs;
+    if (this.failing.size > 100_000) this.failing.clear();
+    this.failing.set(`a:${address}`, until);
+    if (user !== undefined) this.failing.set(`u:${user}`, until);
     await Promise.all([this.byAddress.penalty(address, 1), user === undefined ? undefined : this.byUser.penalty(user, 1)]);
   }
 }

@@ -59,7 +59,7 @@ export class TokenVerifier implements BearerVerifier {
   }
 
   async verify(token: string): Promise<VerifiedBearer> {
-    await this.refreshTrust();
+    if (this.bundle !== undefined || this.jwks !== undefined) await this.refreshTrust();
     const cacheKey = createHash('sha256').update(token).digest('base64');
     const hit = this.verified.get(cacheKey);
     if (hit !== undefined) {

@@ -61,7 +61,10 @@ export function createRegistryHandler(options: RegistryHandlerOptions): V2Handle
       };
       if (access !== undefined) {
         const needs = routeAccess(match.endpoint, req.method as Method);
-        if (needs.kind === 'repository') await access.require(req, principal, ctx.name, needs.actions, needs.scope);
+        if (needs.kind === 'repository') {
+          const refusing = access.require(req, principal, ctx.name, needs.actions, needs.scope);
+          if (refusing !== undefined) await refusing;
+        }
         else if (needs.kind === 'authenticated' && access.isAnonymous(principal)) throw access.unauthorized(req);
         else if (needs.kind === 'catalog') access.requireCatalog(req, principal);
       }
