@@ -36,7 +36,7 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Extra config for the mirror measures: a pull-through upstream, and the access log (on an upstream, to count what it served). */
+/** Extra config: a pull-through upstream and the access log (mirror group), S3 storage (s3), an auth section (auth). */
 export interface RegistryConfigOptions {
   /** `proxy.remoteurl`: run as a pull-through cache of this registry. */
   proxyRemoteUrl?: string;
@@ -44,8 +44,30 @@ export interface RegistryConfigOptions {
   accessLog?: boolean;
   /** Store in this S3 bucket (s3rver from the testbed) instead of the filesystem. */
   s3?: S3Storage;
-  /** Authentication: an htpasswd file (both kinds), and our built-in token service (ours only). */
-  auth?: { htpasswdPath: string; builtinTokenService?: boolean };
+  /** An `auth` section: htpasswd users (both kinds), and our built-in token service (ours only). */
+  auth?: AuthSection;
+}
+
+/** `auth.htpasswd`, and optionally `auth.token` with `builtin` (our token service; distribution 2.8 has none). */
+export interface AuthSection {
+  realm: string;
+  htpasswdPath: string;
+  token?: { service: string; issuer: string; expiration: string };
+}
+
+function authLines(auth: AuthSection | undefined): string[] {
+  if (auth === undefined) return [];
+  const lines = ['auth:', '  htpasswd:', `    realm: ${JSON.stringify(auth.realm)}`, `    path: ${JSON.stringify(auth.htpasswdPath)}`];
+  if (auth.token !== undefined) {
+    lines.push(
+      '  token:',
+      `    service: ${JSON.stringify(auth.token.service)}`,
+      `    issuer: ${JSON.stringify(auth.token.issuer)}`,
+      '    builtin:',
+      `      expiration: ${JSON.stringify(auth.token.expiration)}`,
+    );
+  }
+  return lines;
 }
 
 /** A bucket on an S3-compatible store reached over plain http (the S3 group: s3rver). */
@@ -73,13 +95,6 @@ function storageLines(dataDir: string, s3: S3Storage | undefined): string[] {
     '  redirect:',
     `    disable: ${s3.redirectDisabled}`,
   ];
-}
-
-function authLines(auth: RegistryConfigOptions['auth']): string[] {
-  if (auth === undefined) return [];
-  const lines = ['auth:', '  htpasswd:', '    realm: bench', `    path: ${JSON.stringify(auth.htpasswdPath)}`];
-  if (auth.builtinTokenService) lines.push('  token:', '    service: bench', '    issuer: bench', '    builtin:', '      expiration: 1h');
-  return lines;
 }
 
 /** distribution's config format; ours reads the same keys. Access log off (unless asked), errors only. */

@@ -4,9 +4,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { measurePair, progress, type Figure, type Side } from './figures.js';
 import { runLoad, type LoadSettings, type LoadTarget } from './load-generator.js';
 
-export const REPOSITORY = 'bench/small';
+const REPOSITORY = 'bench/small';
 const TAG_COUNT = 50;
-export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 
 interface SmallImage {
   layerDigest: string;
@@ -17,7 +17,7 @@ function sha256(bytes: Buffer): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
 
-/** Pushes the small image (a 4 KiB layer, a config, a manifest tagged latest and 49 more tags). */
+/** Pushes the small image (and its 50 tags) into bench/small; the auth group seeds its registries with it too. */
 export async function pushSmallImage(side: Side, layer: Buffer): Promise<SmallImage> {
   const layerDigest = await side.client.pushSmallBlob(REPOSITORY, layer);
   const config = Buffer.from(

@@ -11,6 +11,36 @@ export interface BenchResults {
   settings: Record<string, string | number | boolean>;
   figures: Figure[];
   limits: Limit[];
+  /** Ratios between two of our own figures (e.g. with auth / without); absent in older results. */
+  comparisons?: Comparison[];
+}
+
+/** A ratio that is not ours/reference: two medians of ours in different configurations. */
+export interface Comparison {
+  id: string;
+  label: string;
+  numerator: { label: string; value: number };
+  denominator: { label: string; value: number };
+  target?: { ratio: number; label: string };
+}
+
+function comparisonRatio(comparison: Comparison): number {
+  return comparison.denominator.value === 0 ? Number.NaN : comparison.numerator.value / comparison.denominator.value;
+}
+
+function comparisonVerdict(comparison: Comparison): 'PASS' | 'FAIL' | 'n/a' {
+  const value = comparisonRatio(comparison);
+  return Number.isNaN(value) || comparison.target === undefined ? 'n/a' : value >= comparison.target.ratio ? 'PASS' : 'FAIL';
+}
+
+export function comparisonTable(comparisons: readonly Comparison[]): string {
+  const rows = ['| ratio | of | over | ratio | target |', '|---|---|---|---:|---|'];
+  for (const c of comparisons) {
+    const r = comparisonRatio(c);
+    const target = c.target === undefined ? '' : `≥ ${c.target.ratio}×: ${comparisonVerdict(c)}`;
+    rows.push(`| ${c.label} | ${c.numerator.label} | ${c.denominator.label} | ${Number.isNaN(r) ? 'n/a' : `${r.toFixed(2)}×`} | ${target} |`);
+  }
+  return rows.join('\n');
 }
 
 function format(value: number, unit: Unit): string {
@@ -63,7 +93,11 @@ function problems(figures: readonly Figure[]): string[] {
 }
 
 export function report(results: BenchResults): string {
-  const verdicts = results.figures.filter((f) => f.target).map((f) => `- ${verdict(f)}  ${f.target!.label}: ${f.label}`);
+  const comparisons = results.comparisons ?? [];
+  const verdicts = [
+    ...results.figures.filter((f) => f.target).map((f) => `- ${verdict(f)}  ${f.target!.label}: ${f.label}`),
+    ...comparisons.filter((c) => c.target).map((c) => `- ${comparisonVerdict(c)}  ${c.target!.label}: ${c.label}`),
+  ];
   const notes = problems(results.figures);
   return [
     `## Results ${results.date} (${Math.round(results.durationSeconds)} s)`,
@@ -76,6 +110,7 @@ export function report(results: BenchResults): string {
           '',
         ]
       : []),
+    ...(comparisons.length > 0 ? [comparisonTable(comparisons), ''] : []),
     ...(results.limits.length > 0 ? [limitTable(results.limits), ''] : []),
     ...(verdicts.length > 0 ? ['Targets:', ...verdicts, ''] : []),
     ...(notes.length > 0 ? ['Notes:', ...notes, ''] : []),

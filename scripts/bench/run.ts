@@ -6,9 +6,9 @@ import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
+import { measureAuth } from './auth-measures.js';
 import { parseBenchOptions, type BenchOptions } from './bench-options.js';
 import { progress, setQuietWait, type Figure, type Limit, type Side } from './figures.js';
-import { measureAuth } from './auth-measures.js';
 import { measureLimits } from './limit-measures.js';
 import { measureMirror } from './mirror-measures.js';
 import { measurePulls } from './pull-measures.js';
@@ -16,7 +16,7 @@ import { measurePushes } from './push-measures.js';
 import { RegistryClient } from './registry-client.js';
 import { REPO_ROOT, RegistryProcess, type RegistryImplementation, type RegistryKind } from './registry-process.js';
 import { measureRequests } from './request-measures.js';
-import { report, writeResults, type BenchResults } from './results-report.js';
+import { report, writeResults, type BenchResults, type Comparison } from './results-report.js';
 import { measureLargePushRss } from './rss-measures.js';
 import { measureS3 } from './s3-measures.js';
 import { MiB } from './statistics.js';
@@ -71,6 +71,7 @@ async function main(): Promise<void> {
 
   const figures: Figure[] = [];
   let limits: Limit[] = [];
+  const comparisons: Comparison[] = [];
   let sides: Side[] = [];
   try {
     if (options.only.has('limits')) {
@@ -102,6 +103,22 @@ async function main(): Promise<void> {
     }
     for (const side of sides) await side.registry.stop();
     sides = [];
+    if (options.only.has('auth')) {
+      const settings = {
+        threads: options.loadThreads,
+        connections: options.loadConnections,
+        seconds: options.loadSeconds,
+        warmupSeconds: options.loadWarmupSeconds,
+        runs: options.runs,
+        scratchDir: scratch,
+        dir: temp,
+        implementations,
+        oursNodeArgs: options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [],
+      };
+      const auth = await measureAuth(settings);
+      figures.push(...auth.figures);
+      comparisons.push(...auth.comparisons);
+    }
     if (options.only.has('rss')) {
       const settings = {
         file: blobFile,
@@ -127,19 +144,6 @@ async function main(): Promise<void> {
       };
       figures.push(...(await measureMirror(settings)));
       settle();
-    }
-    if (options.only.has('auth')) {
-      const settings = {
-        threads: options.loadThreads,
-        connections: options.loadConnections,
-        seconds: options.loadSeconds,
-        warmupSeconds: options.loadWarmupSeconds,
-        runs: options.runs,
-        scratchDir: scratch,
-        implementations,
-        dir: temp,
-      };
-      figures.push(...(await measureAuth(settings)));
     }
     if (options.only.has('s3')) {
       const s3 = await measureS3({ file: blobFile, blobBytes: options.blobBytes, runs: options.runs, implementations, dir: temp });
@@ -177,6 +181,7 @@ async function main(): Promise<void> {
     },
     figures,
     limits,
+    ...(comparisons.length > 0 ? { comparisons } : {}),
   };
   const jsonPath = options.jsonPath ?? join(REPO_ROOT, 'scripts/bench/results', `bench-${date.replace(/[:.]/g, '-')}.json`);
   await writeResults(jsonPath, results);
