@@ -1,13 +1,16 @@
 // Real interop of the token format: the reference registry (distribution 2.8.2) with `auth: token:` trusting
-// our `keys certs` bundle accepts tokens from our built-in token service and refuses tampered ones; our
-// registry accepts tokens from the testbed's token server (an external issuer, by its rootcertbundle).
+// our `keys certs` bundle accepts tokens from our built-in token service (by x5c and by libtrust kid alone)
+// and refuses tampered ones, other keys' and other services'; our registry accepts tokens from the testbed's
+// token server (an external issuer, by its rootcertbundle).
 // Also over HTTP: refresh tokens (docker login's identity token) and key rotation.
 import { expect } from 'chai';
-import { writeFile } from 'node:fs/promises';
+import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   CLI_PATH,
   cleanupTestbed,
+  runChecked,
   runCommand,
   startReferenceRegistry,
   startTokenServer,
@@ -15,6 +18,7 @@ import {
   type ReferenceRegistry,
   type TokenServer,
 } from '@private-registry/testbed';
+import { SignJWT } from 'jose';
 import { RegistryApiClient } from '../api/api-client.js';
 import { basicHeader } from './auth-client.js';
 import { startAuthRegistry, USERS, type AuthRegistry } from './auth-fixture.js';
@@ -118,6 +122,29 @@ describe('auth: our tokens and the reference registry, external tokens in ours @
       const readerPush = await client.request('POST', '/v2/ci/interop/blobs/uploads/', { headers: { Authorization: `Bearer ${bearer}` } });
       expect(readerPush.status).to.equal(401);
       expect((await client.get('/v2/ci/interop/tags/list')).status).to.equal(401);
+    });
+
+    it('finds our key by its libtrust kid alone, and refuses tokens signed by another key or for another service', async () => {
+      const { token: bearer } = await token(USERS.ci, 'repository:ci/interop:pull,push');
+      const kid = headerOf(bearer as string).kid as string;
+      // Our signing key as the store keeps it: re-sign the same claims with headers of our choosing.
+      const stored = JSON.parse(await readFile(join(ours.rootDirectory, 'private-registry/auth/signing-keys', `${kid.replaceAll(':', '-')}.json`), 'utf8')) as { privateKeyPem: string };
+      const ourKey = createPrivateKey(stored.privateKeyPem);
+      const claims = payloadOf(bearer as string);
+      const dir = (await tempDir('other-signer')).path;
+      await runChecked('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2', '-subj', '/CN=other']);
+      const otherKey = createPrivateKey(await readFile(join(dir, 'key.pem')));
+      const otherX5c = new X509Certificate(await readFile(join(dir, 'cert.pem'))).raw.toString('base64');
+      const signed = (key: KeyObject, header: Record<string, unknown>, payload: Record<string, unknown> = claims): Promise<string> =>
+        new SignJWT(payload).setProtectedHeader({ alg: 'ES256', typ: 'JWT', ...header }).sign(key);
+      const client = new RegistryApiClient(reference.url);
+      const push = async (jwt: string): Promise<number> => (await client.request('POST', '/v2/ci/interop/blobs/uploads/', { headers: { Authorization: `Bearer ${jwt}` } })).status;
+      // Without x5c distribution looks the key up in its bundle by kid: ours must be the libtrust id it computes.
+      expect(await push(await signed(ourKey, { kid }))).to.equal(202);
+      expect(await push(await signed(ourKey, { kid: `${kid.slice(0, -4)}AAAA` }))).to.equal(401);
+      expect(await push(await signed(otherKey, { kid }))).to.equal(401);
+      expect(await push(await signed(otherKey, { x5c: [otherX5c] }))).to.equal(401);
+      expect(await push(await signed(ourKey, { kid, x5c: headerOf(bearer as string).x5c }, { ...claims, aud: 'another-service' }))).to.equal(401);
     });
   });
 
