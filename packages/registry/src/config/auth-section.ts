@@ -55,7 +55,7 @@ function readToken(section: ConfigSection): TokenAuthConfig {
     if (realm === undefined) section.fail('realm', 'is required: the URL of the token server clients get tokens from (or configure token.builtin)');
     if (rootCertBundle === undefined && jwks === undefined) section.fail('', 'rootcertbundle or jwks is required: the keys the token server signs with (or configure token.builtin)');
   }
-  if (realm !== undefined && !/^https?:\/\/[^/]/i.test(realm)) section.fail('realm', `${JSON.stringify(realm)} is not an absolute http(s) URL`);
+  if (realm !== undefined && !isHttpUrl(realm)) section.fail('realm', `${JSON.stringify(realm)} is not an absolute http(s) URL`);
   const service = section.string('service') || (builtin ? DEFAULT_TOKEN_SERVICE : undefined);
   if (service === undefined) section.fail('service', 'is required: the service name tokens are issued for (their audience)');
   const issuer = section.string('issuer') || (builtin ? DEFAULT_TOKEN_ISSUER : undefined);
@@ -77,9 +77,12 @@ function readBuiltin(token: ConfigSection): BuiltinTokenServiceConfig | undefine
   const section = token.section('builtin');
   const expirationMs = section.duration('expiration') ?? DEFAULT_TOKEN_EXPIRATION_MS;
   if (expirationMs < 1000) section.fail('expiration', 'must be at least 1s');
+  const refreshExpirationMs = section.duration('refreshexpiration') ?? DEFAULT_REFRESH_EXPIRATION_MS;
+  // A refresh token must outlive the access tokens it renews, or docker login's identity token is useless.
+  if (refreshExpirationMs < expirationMs) section.fail('refreshexpiration', 'must be at least as long as expiration (refresh tokens renew access tokens)');
   return {
     expirationS: Math.floor(expirationMs / 1000),
-    refreshExpirationMs: section.duration('refreshexpiration') ?? DEFAULT_REFRESH_EXPIRATION_MS,
+    refreshExpirationMs,
     signingKey: section.string('signingkey') || undefined,
     rotationMs: section.duration('rotation') ?? DEFAULT_KEY_ROTATION_MS,
   };
@@ -132,4 +135,15 @@ function readRateLimit(section: ConfigSection): RateLimitConfig {
   if (userBurst < 1) section.fail('userburst', 'must be at least 1');
   if (refillMs < 1) section.fail('refill', 'must be more than 0');
   return { addressBurst, userBurst, refillMs };
+}
+
+/** An absolute http(s) URL with a host and nothing a header or a client would choke on (spaces, quotes). */
+function isHttpUrl(text: string): boolean {
+  if (/[\s"\\]/.test(text) || !/^https?:\/\/[^/]/i.test(text)) return false;
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
 }

@@ -179,6 +179,11 @@ describe('config: the auth section', function () {
       expectAuthInvalid('  none: {}\n', 'auth.none', 'is not supported');
     });
 
+    it('refuses a realm with spaces in it, and refresh tokens shorter-lived than access tokens', function () {
+      expectAuthInvalid('  token:\n    realm: http://auth host/token\n    builtin: {}\n', 'auth.token.realm', 'not an absolute http(s) URL');
+      expectAuthInvalid('  token:\n    builtin:\n      expiration: 10m\n      refreshexpiration: 0s\n', 'auth.token.builtin.refreshexpiration', 'at least as long as expiration');
+    });
+
     it('refuses htpasswd without a path', function () {
       expectAuthInvalid('  htpasswd:\n    realm: r\n', 'auth.htpasswd.path', 'is required');
       expectAuthInvalid('  htpasswd:\n    path: ""\n', 'auth.htpasswd.path', 'is required');
