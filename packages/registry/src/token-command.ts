@@ -48,19 +48,23 @@ async function create(options: CreateOptions): Promise<void> {
   );
 }
 
+function isExpired(token: AccessTokenInfo, now: number): boolean {
+  return token.expiresAt !== undefined && Date.parse(token.expiresAt) <= now;
+}
+
 function describe(token: AccessTokenInfo, now: number): string {
-  const expired = token.expiresAt !== undefined && Date.parse(token.expiresAt) <= now;
+  const expired = isExpired(token, now);
   const expires = token.expiresAt === undefined ? 'never' : `${token.expiresAt}${expired ? ' (expired)' : ''}`;
   return [token.name, token.scopes.join(' '), token.createdAt, expires, token.description ?? ''].join('\t');
 }
 
 async function list(options: ConfigOption & { json?: boolean }): Promise<void> {
   const all = await (await tokens(options)).list();
+  const now = Date.now();
   if (options.json) {
-    process.stdout.write(`${JSON.stringify(all, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(all.map((token) => ({ ...token, expired: isExpired(token, now) })), null, 2)}\n`);
     return;
   }
-  const now = Date.now();
   process.stdout.write(['NAME\tSCOPES\tCREATED\tEXPIRES\tDESCRIPTION', ...all.map((token) => describe(token, now))].join('\n') + '\n');
 }
 

@@ -38,7 +38,8 @@ export function isAccessTokenName(name: string): boolean {
 }
 
 export class AccessTokens implements RobotTokenStore {
-  private readonly cache = new Map<string, { token: StoredToken | undefined; readAt: number }>();
+  /** Scopes are parsed once per read, not on every request. */
+  private readonly cache = new Map<string, { token: StoredToken | undefined; grants: ScopeGrant[]; readAt: number }>();
 
   constructor(
     private readonly driver: StorageDriver,
@@ -78,9 +79,14 @@ export class AccessTokens implements RobotTokenStore {
     return tokens.filter((t): t is StoredToken => t !== undefined).map(infoOf);
   }
 
-  /** True when a token of that name existed. */
+  /** True when a token of that name existed (readable or not: a corrupt file is what revoke is for). */
   async revoke(name: string): Promise<boolean> {
-    if (!isAccessTokenName(name) || (await this.read(name)) === undefined) return false;
+    if (!isAccessTokenName(name)) return false;
+    try {
+      if ((await this.read(name)) === undefined) return false;
+    } catch (err) {
+      if (!(err instanceof AccessTokenError && err.code === 'TOKEN_CORRUPT')) throw err;
+    }
     await this.driver.delete(pathFor({ kind: 'accessToken', name }));
     this.cache.delete(name);
     return true;
@@ -88,31 +94,32 @@ export class AccessTokens implements RobotTokenStore {
 
   async verify(name: string, secret: string): Promise<{ name: string; grants: ScopeGrant[] } | undefined> {
     if (!isAccessTokenName(name) || !secret.startsWith(ROBOT_SECRET_PREFIX)) return undefined;
-    const token = await this.cached(name);
+    const { token, grants } = await this.cached(name);
     if (token === undefined || this.expired(token)) return undefined;
     const expected = Buffer.from(token.sha256, 'hex');
     const actual = createHash('sha256').update(secret).digest();
     if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return undefined;
-    return { name: token.name, grants: token.scopes.map(parseScope) };
+    return { name: token.name, grants };
   }
 
   async grantsOf(name: string): Promise<ScopeGrant[] | undefined> {
     if (!isAccessTokenName(name)) return undefined;
-    const token = await this.cached(name);
-    return token === undefined || this.expired(token) ? undefined : token.scopes.map(parseScope);
+    const { token, grants } = await this.cached(name);
+    return token === undefined || this.expired(token) ? undefined : grants;
   }
 
   private expired(token: StoredToken): boolean {
     return token.expiresAt !== undefined && Date.parse(token.expiresAt) <= this.now();
   }
 
-  private async cached(name: string): Promise<StoredToken | undefined> {
+  private async cached(name: string): Promise<{ token: StoredToken | undefined; grants: ScopeGrant[] }> {
     const hit = this.cache.get(name);
-    if (hit !== undefined && this.now() - hit.readAt < ACCESS_TOKEN_CACHE_MS) return hit.token;
+    if (hit !== undefined && this.now() - hit.readAt < ACCESS_TOKEN_CACHE_MS) return hit;
     const token = await this.read(name);
+    const entry = { token, grants: token?.scopes.map(parseScope) ?? [], readAt: this.now() };
     if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(name, { token, readAt: this.now() });
-    return token;
+    this.cache.set(name, entry);
+    return entry;
   }
 
   private async read(name: string): Promise<StoredToken | undefined> {
@@ -123,9 +130,20 @@ export class AccessTokens implements RobotTokenStore {
       if (isPathNotFound(err)) return undefined;
       throw err;
     }
-    const parsed = JSON.parse(content.toString('utf8')) as Partial<StoredToken>;
-    if (typeof parsed.sha256 !== 'string' || !Array.isArray(parsed.scopes) || typeof parsed.name !== 'string') {
-      throw new AccessTokenError('TOKEN_CORRUPT', `the stored access token ${JSON.stringify(name)} is not readable; revoke it and create it again`);
+    const corrupt = (cause?: unknown): AccessTokenError =>
+      new AccessTokenError('TOKEN_CORRUPT', `the stored access token ${JSON.stringify(name)} is not readable; revoke it and create it again`, { cause });
+    let parsed: Partial<StoredToken> | null;
+    try {
+      parsed = JSON.parse(content.toString('utf8')) as Partial<StoredToken> | null;
+    } catch (err) {
+      throw corrupt(err);
+    }
+    if (parsed === null || typeof parsed !== 'object' || typeof parsed.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(parsed.sha256)) throw corrupt();
+    if (typeof parsed.name !== 'string' || !Array.isArray(parsed.scopes) || !parsed.scopes.every((scope) => typeof scope === 'string')) throw corrupt();
+    try {
+      parsed.scopes.forEach(parseScope);
+    } catch (err) {
+      throw corrupt(err);
     }
     return parsed as StoredToken;
   }

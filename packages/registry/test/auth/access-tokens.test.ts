@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { AccessTokens, ACCESS_TOKEN_CACHE_MS } from '../../src/auth/access-tokens.js';
+import { AccessTokenError, AccessTokens, ACCESS_TOKEN_CACHE_MS } from '../../src/auth/access-tokens.js';
 import { parseHumanDuration } from '../../src/auth/human-duration.js';
 import { robotRights } from '../../src/auth/robot-rights.js';
 import { formatScope, parseScope } from '../../src/auth/token-scope-grant.js';
@@ -53,6 +53,30 @@ describe('robot access tokens', () => {
     expect(await tokens.grantsOf('kept')).to.equal(undefined);
   });
 
+  it('answers a corrupt token file with TOKEN_CORRUPT, and still revokes it', async () => {
+    const driver = new MemoryDriver();
+    const tokens = new AccessTokens(driver);
+    const { secret } = await tokens.create({ name: 'good', scopes: [parseScope('**:pull')] });
+    const file = (name: string): string => `/private-registry/auth/access-tokens/${name}.json`;
+    const good = JSON.parse((await driver.getContent(file('good'))).toString()) as Record<string, unknown>;
+    const broken: Record<string, string> = {
+      truncated: '{"name": "truncated", "sha2',
+      nulled: 'null',
+      'bad-hash': JSON.stringify({ ...good, name: 'bad-hash', sha256: 'xyz' }),
+      'bad-scope': JSON.stringify({ ...good, name: 'bad-scope', scopes: ['ci/**:fly'] }),
+    };
+    for (const [name, text] of Object.entries(broken)) {
+      await driver.putContent(file(name), Buffer.from(text));
+      const error = await rejection(tokens.verify(name, secret));
+      expect(error, name).to.be.instanceOf(AccessTokenError);
+      expect((error as AccessTokenError).code, name).to.equal('TOKEN_CORRUPT');
+      expect(error?.message, name).to.equal(`the stored access token "${name}" is not readable; revoke it and create it again`);
+      expect(await tokens.revoke(name), name).to.equal(true);
+      expect(await tokens.verify(name, secret), name).to.equal(undefined);
+    }
+    expect((await tokens.list()).map((t) => t.name)).to.deep.equal(['good']);
+  });
+
   it('reads scopes and refuses what it cannot use', () => {
     expect(formatScope(parseScope('cache/*:pull,push,overwrite,delete'))).to.equal('cache/*:pull,push,overwrite,delete');
     expect(formatScope(parseScope('**:admin'))).to.equal('**:admin');
@@ -74,6 +98,15 @@ describe('robot access tokens', () => {
     for (const bad of ['', '0d', '5', 'd', '1.5d', '-1d', '10s']) expect(parseHumanDuration(bad), bad).to.equal(undefined);
   });
 });
+
+async function rejection(promise: Promise<unknown>): Promise<Error | undefined> {
+  try {
+    await promise;
+  } catch (err) {
+    return err as Error;
+  }
+  return undefined;
+}
 
 async function expectRejected(promise: Promise<unknown>, message: RegExp): Promise<void> {
   let error: Error | undefined;
