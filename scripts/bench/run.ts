@@ -69,6 +69,15 @@ async function main(): Promise<void> {
   progress(`temporary directory ${temp}; writing ${options.blobBytes / MiB} MiB of random data`);
   await writeRandomFile(blobFile, options.blobBytes);
 
+  // The load runs of the requests and auth groups: wrk's shape and durations, and where its scripts go.
+  const load = {
+    threads: options.loadThreads,
+    connections: options.loadConnections,
+    seconds: options.loadSeconds,
+    warmupSeconds: options.loadWarmupSeconds,
+    runs: options.runs,
+    scratchDir: scratch,
+  };
   const figures: Figure[] = [];
   let limits: Limit[] = [];
   const comparisons: Comparison[] = [];
@@ -91,26 +100,13 @@ async function main(): Promise<void> {
       settle();
     }
     if (options.only.has('requests')) {
-      const settings = {
-        threads: options.loadThreads,
-        connections: options.loadConnections,
-        seconds: options.loadSeconds,
-        warmupSeconds: options.loadWarmupSeconds,
-        runs: options.runs,
-        scratchDir: scratch,
-      };
-      figures.push(...(await measureRequests(sides, settings)));
+      figures.push(...(await measureRequests(sides, load)));
     }
     for (const side of sides) await side.registry.stop();
     sides = [];
     if (options.only.has('auth')) {
       const settings = {
-        threads: options.loadThreads,
-        connections: options.loadConnections,
-        seconds: options.loadSeconds,
-        warmupSeconds: options.loadWarmupSeconds,
-        runs: options.runs,
-        scratchDir: scratch,
+        ...load,
         dir: temp,
         implementations,
         oursNodeArgs: options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [],

@@ -6,7 +6,8 @@ import type { IncomingMessage } from 'node:http';
 import type { Logger } from '@private-registry/core';
 import type { AuthConfig, HttpConfig } from '../config/registry-config.js';
 import type { StorageDriver } from '../storage/storage-driver.js';
-import type { TokenEndpoint } from '../app.js';
+import { TOKEN_PATH, type TokenEndpoint } from '../app.js';
+import { requestProtocol } from '../http/request-context.js';
 import { AccessGate, type GateScheme } from './access-gate.js';
 import { AccessPolicy } from './access-policy.js';
 import type { BearerVerifier, PasswordStore, RobotTokenStore, TokenSigner } from './auth-services.js';
@@ -24,8 +25,6 @@ export interface AccessControlOptions {
   log: Logger;
   http: HttpConfig;
 }
-
-const TOKEN_PATH = 'auth/token';
 
 export async function createAccessControl(auth: AuthConfig, options: AccessControlOptions): Promise<AccessControl> {
   const { log, driver, http } = options;
@@ -106,12 +105,10 @@ export async function createAccessControl(auth: AuthConfig, options: AccessContr
 
 /** Our own token endpoint: under http.host when set, else on whatever host and scheme the client used. */
 function ownRealm(http: HttpConfig): string | ((req: IncomingMessage) => string) {
-  if (http.host !== undefined) return `${http.host.replace(/\/+$/, '')}${http.prefix || '/'}${TOKEN_PATH}`;
-  return (req) => {
-    const forwarded = req.headers['x-forwarded-proto'];
-    const proto = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim() || (http.tls ? 'https' : 'http');
-    return `${proto}://${req.headers.host ?? 'localhost'}${http.prefix || '/'}${TOKEN_PATH}`;
-  };
+  // The same path app.ts serves the endpoint on: http.prefix without its trailing slash, then /auth/token.
+  const path = `${http.prefix.replace(/\/+$/, '')}${TOKEN_PATH}`;
+  if (http.host !== undefined) return `${http.host.replace(/\/+$/, '')}${path}`;
+  return (req) => `${requestProtocol(req, http.tls !== undefined)}://${req.headers.host ?? 'localhost'}${path}`;
 }
 
 async function openHtpasswd(path: string, log: Logger, closers: Array<() => void>): Promise<PasswordStore> {

@@ -43,10 +43,14 @@ export function locationFor(ctx: RequestContext, v2Path: string): string {
   const path = `${ctx.urls.prefix ?? ''}${v2Path}`;
   if (ctx.urls.relative) return path;
   if (ctx.urls.host) return `${ctx.urls.host.replace(/\/+$/, '')}${path}`;
-  const forwarded = ctx.req.headers['x-forwarded-proto'];
-  const proto = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim() || (ctx.urls.tls ? 'https' : 'http');
   const host = ctx.req.headers.host;
-  return host ? `${proto}://${host}${path}` : path;
+  return host ? `${requestProtocol(ctx.req, ctx.urls.tls)}://${host}${path}` : path;
+}
+
+/** The scheme the client used: a proxy's X-Forwarded-Proto (its first value), else this listener's. */
+export function requestProtocol(req: IncomingMessage, tls: boolean): string {
+  const forwarded = req.headers['x-forwarded-proto'];
+  return (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim() || (tls ? 'https' : 'http');
 }
 
 /** Content-Length as a number, or undefined when absent; a garbage value is a client error. */

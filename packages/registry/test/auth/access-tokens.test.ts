@@ -4,6 +4,7 @@ import { parseHumanDuration } from '../../src/auth/human-duration.js';
 import { robotRights } from '../../src/auth/robot-rights.js';
 import { formatScope, parseScope } from '../../src/auth/token-scope-grant.js';
 import { MemoryDriver } from '../../src/storage/memory-driver.js';
+import { expectRejected } from '../helpers/expect-rejected.js';
 
 describe('robot access tokens', () => {
   it('creates a token whose secret verifies, stores only its hash, lists it without secrets', async () => {
@@ -106,15 +107,4 @@ async function rejection(promise: Promise<unknown>): Promise<Error | undefined> 
     return err as Error;
   }
   return undefined;
-}
-
-async function expectRejected(promise: Promise<unknown>, message: RegExp): Promise<void> {
-  let error: Error | undefined;
-  try {
-    await promise;
-  } catch (err) {
-    error = err as Error;
-  }
-  expect(error, 'rejected').to.be.instanceOf(Error);
-  expect(error?.message).to.match(message);
 }

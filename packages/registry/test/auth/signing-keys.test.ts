@@ -9,6 +9,7 @@ import { SigningKeys } from '../../src/auth/signing-keys.js';
 import { TokenIssuer } from '../../src/auth/token-issuer.js';
 import { TokenVerifier } from '../../src/auth/token-verifier.js';
 import { MemoryDriver } from '../../src/storage/memory-driver.js';
+import { expectRejected } from '../helpers/expect-rejected.js';
 
 const log = createLogger({ level: 'silent' });
 const DAY = 24 * 3_600_000;
@@ -120,14 +121,3 @@ describe('token issuer and verifier', () => {
     keys.close();
   });
 });
-
-async function expectRejected(promise: Promise<unknown>, message: RegExp): Promise<void> {
-  let error: Error | undefined;
-  try {
-    await promise;
-  } catch (err) {
-    error = err as Error;
-  }
-  expect(error, 'rejected').to.be.instanceOf(Error);
-  expect(error?.message).to.match(message);
-}
