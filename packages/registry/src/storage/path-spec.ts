@@ -40,7 +40,17 @@ export type PathSpec =
   | { kind: 'accessToken'; name: string }
   /** Our extension: the built-in token service's signing keys, one JSON file per key id. */
   | { kind: 'signingKeysRoot' }
-  | { kind: 'signingKey'; id: string };
+  | { kind: 'signingKey'; id: string }
+  /** Our extension: the garbage collector's lock object (used when no etcd is configured). */
+  | { kind: 'gcLock' }
+  /** Our extension: while a sweep deletes, the digests it is about to delete (writers check it after linking). */
+  | { kind: 'gcSweepIntent' }
+  /** Our extension: where fsck --repair moves corrupt blobs (never deleted silently). */
+  | { kind: 'quarantineRoot' }
+  | { kind: 'quarantinedBlob'; stamp: string; digest: Digest }
+  /** Our extension: when a manifest revision of a repository was last pulled (ISO time), for retention. */
+  | { kind: 'pullRecordsRoot'; name: string }
+  | { kind: 'pullRecord'; name: string; digest: Digest };
 
 function blobDir(d: Digest): string {
   return `${ROOT}/blobs/${d.algorithm}/${d.hex.slice(0, 2)}/${d.hex}`;
@@ -110,6 +120,18 @@ export function pathFor(spec: PathSpec): string {
       return `${OWN_ROOT}/auth/signing-keys`;
     case 'signingKey':
       return `${OWN_ROOT}/auth/signing-keys/${safeSegment(spec.id)}.json`;
+    case 'gcLock':
+      return `${OWN_ROOT}/gc/lock.json`;
+    case 'gcSweepIntent':
+      return `${OWN_ROOT}/gc/sweep-intent.json`;
+    case 'quarantineRoot':
+      return `${OWN_ROOT}/quarantine`;
+    case 'quarantinedBlob':
+      return `${OWN_ROOT}/quarantine/${safeSegment(spec.stamp)}/${spec.digest.algorithm}/${spec.digest.hex}`;
+    case 'pullRecordsRoot':
+      return `${OWN_ROOT}/pulls/${spec.name}`;
+    case 'pullRecord':
+      return `${OWN_ROOT}/pulls/${spec.name}/${spec.digest.algorithm}/${spec.digest.hex}`;
   }
 }
 
