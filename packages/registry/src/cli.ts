@@ -11,6 +11,7 @@ import { REGISTRY_VERSION } from './http/registry-version.js';
 import { registerUserCommand } from './user-command.js';
 import { registerTokenCommand } from './token-command.js';
 import { registerKeysCommand } from './keys-command.js';
+import { registerGcCommand } from './gc-command.js';
 
 const CONFIG_HELP = `
 The configuration file is --config FILE (or the argument), else $REGISTRY_CONFIGURATION_PATH, else
@@ -97,6 +98,7 @@ unknown keys (serve would refuse, or --strict would); 2 the file cannot be read 
 registerUserCommand(program);
 registerTokenCommand(program);
 registerKeysCommand(program);
+registerGcCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   // Startup errors (bad configuration, port in use) are the operator's to fix: one clear line.

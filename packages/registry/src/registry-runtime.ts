@@ -9,6 +9,8 @@ import { preflightStorage } from './storage/storage-preflight.js';
 import { StorageReadiness } from './storage/storage-readiness.js';
 import { openRegistryWarning } from './open-registry-warning.js';
 import { scheduleUploadPurge } from './services/upload-purger.js';
+import { scheduleGc } from './gc/gc-schedule.js';
+import { PullRecorder } from './gc/pull-recorder.js';
 import { startDebugServer } from './debug-server.js';
 import { join } from 'node:path';
 import type { RegistryServices } from './services/registry-services.js';
@@ -102,6 +104,11 @@ export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFo
   const stopPurge = purging.enabled
     ? scheduleUploadPurge(driver, { ...purging, firstRunMs: Math.min(FIRST_PURGE_DELAY_MS, purging.intervalMs) }, log)
     : () => undefined;
+  // Pull times feed retention (keeppulledwithin); a read-only registry records none (it may not write).
+  if (!config.storage.maintenance.readOnly.enabled) services.pulls = new PullRecorder(driver, log);
+  const gc = config.storage.gc;
+  const stopGc = gc.enabled && !config.storage.maintenance.readOnly.enabled ? scheduleGc(driver, services, gc, log) : async () => undefined;
+  if (gc.enabled) log.info({ intervalMs: gc.intervalMs, gracePeriodMs: gc.gracePeriodMs, deleteUntagged: gc.deleteUntagged, retentionPolicies: gc.retention.length, dryRun: gc.dryRun }, 'online garbage collection scheduled');
   // The root is absolute by now (config/default-root.ts decided it when none was configured).
   const where = config.storage.filesystem?.rootDirectory ?? location.storage;
   if (loaded.source === 'defaults' && config.http.addrIsDefault) {
@@ -117,6 +124,8 @@ export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFo
     log,
     close: async () => {
       stopPurge();
+      await stopGc();
+      await services.pulls?.close().catch((err: unknown) => log.warn({ err }, 'pull times not written at shutdown'));
       readiness.close();
       accessControl?.close();
       services.mirror?.close();

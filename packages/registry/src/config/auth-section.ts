@@ -1,8 +1,8 @@
 // Reads `auth` into AuthConfig: distribution's htpasswd and token sections, our built-in token service
 // (token.builtin), groups, the access policy and the failed-login rate limit. Files named here are read
 // at startup by the auth layer, which names the file and line when one is wrong.
+import { readRepositoryGlobs } from './repository-globs.js';
 import { isActionWord } from '../auth/access-rights.js';
-import { isRepositoryGlob } from '../auth/repository-glob.js';
 import type { ConfigSection } from './config-section.js';
 import { keysMatching } from './config-tree.js';
 import type { AccessRule, AuthConfig, BuiltinTokenServiceConfig, RateLimitConfig, TokenAuthConfig } from './registry-config.js';
@@ -110,11 +110,7 @@ function readGroups(auth: ConfigSection): Record<string, string[]> {
 function readAccess(auth: ConfigSection, groups: Record<string, string[]>): AccessRule[] | undefined {
   if (auth.child('access') === undefined) return undefined;
   return auth.sectionList('access').map((rule, index) => {
-    const repositories = rule.stringList('repository') ?? [];
-    if (repositories.length === 0) rule.fail('repository', 'is required: a repository name or glob ("ci/**", "cache/*", "**")');
-    for (const glob of repositories) {
-      if (!isRepositoryGlob(glob)) rule.fail('repository', `${JSON.stringify(glob)} is not a repository glob (lower-case name components, "/", "*" and "**")`);
-    }
+    const repositories = readRepositoryGlobs(rule);
     const users = rule.stringList('users') ?? [];
     const ruleGroups = rule.stringList('groups') ?? [];
     for (const group of ruleGroups) if (!Object.hasOwn(groups, group)) rule.fail('groups', `group ${JSON.stringify(group)} is not defined in auth.groups`);

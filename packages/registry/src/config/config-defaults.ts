@@ -24,6 +24,9 @@ export const MIN_MAX_THREADS = 25;
 
 export const DEFAULT_UPLOAD_PURGING = { enabled: true, ageMs: 168 * 3_600_000, intervalMs: 24 * 3_600_000, dryRun: false } as const;
 
+/** storage.gc: off unless asked for; when on, daily, with an hour's grace for content still being pushed. */
+export const DEFAULT_GC = { enabled: false, intervalMs: 24 * 3_600_000, gracePeriodMs: 3_600_000, deleteUntagged: false, dryRun: false, lockExpiryMs: 120_000 } as const;
+
 export const DEFAULT_CATALOG_MAX_ENTRIES = 1000;
 export const DEFAULT_TAGS_MAX_TAGS = 1000;
 

@@ -38,7 +38,7 @@ export type StorageDriverName = (typeof SUPPORTED_DRIVERS)[number];
 /** Drivers distribution has (or had) that we do not: selecting one stops startup. */
 export const FOREIGN_DRIVERS = ['azure', 'gcs', 'swift', 'oss'] as const;
 /** Keys under `storage` that configure the storage layer rather than select a driver (distribution's list). */
-export const STORAGE_SECTIONS = ['maintenance', 'cache', 'delete', 'redirect', 'tag'] as const;
+export const STORAGE_SECTIONS = ['maintenance', 'cache', 'delete', 'redirect', 'tag', 'gc'] as const;
 
 const storage: KeySpec = {
   kind: 'struct',
@@ -53,6 +53,8 @@ const storage: KeySpec = {
       uploadpurging: struct({ enabled: scalar, age: scalar, interval: scalar, dryrun: scalar }),
       readonly: struct({ enabled: scalar }),
     }),
+    // Ours: the online garbage collector (retention policies are the top-level `retention` list).
+    gc: struct({ enabled: scalar, interval: scalar, graceperiod: scalar, deleteuntagged: scalar, dryrun: scalar, lockexpiry: scalar }),
     cache: ignored,
     tag: ignored,
   },
@@ -158,6 +160,20 @@ export const CONFIG_KEYS: KeySpec = struct({
   // Ours, not distribution's: where mail goes (the old registry's smtp_* keys map here). Read into
   // RegistryConfig.mail; sending is the lifecycle notifications' job.
   mail: struct({ host: scalar, port: scalar, username: scalar, password: scalar, tls: scalar, from: scalar, to: { kind: 'list', items: scalar } }),
+  // Ours: tag retention policies per repository glob, applied by the garbage collector.
+  retention: {
+    kind: 'list',
+    items: struct({
+      repository: { kind: 'list', items: scalar },
+      keeptags: { kind: 'list', items: scalar },
+      keeplatest: scalar,
+      deleteolderthan: scalar,
+      keeppushedwithin: scalar,
+      keeppulledwithin: scalar,
+      untaggedafter: scalar,
+      keepreferrers: scalar,
+    }),
+  },
   validation: ignored,
   policy: ignored,
   compatibility: ignored,

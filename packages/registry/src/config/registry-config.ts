@@ -74,6 +74,41 @@ export interface UploadPurgingConfig {
   dryRun: boolean;
 }
 
+/** One `retention` rule: which repositories it governs and which tags and manifests it keeps. */
+export interface RetentionPolicy {
+  /** Position in the file: ties between equally specific globs go to the first. */
+  index: number;
+  repositories: string[];
+  /** Tags matching one of these globs are always kept. */
+  keepTags: string[];
+  /** Tags beyond the N most recently pushed are deleted (unless a keep rule holds them). */
+  keepLatest: number | undefined;
+  /** Tags pushed longer ago than this are deleted (unless a keep rule holds them). */
+  deleteOlderThanMs: number | undefined;
+  /** Tags pushed within this age are kept. */
+  keepPushedWithinMs: number | undefined;
+  /** Tags whose manifest was pulled within this age are kept. */
+  keepPulledWithinMs: number | undefined;
+  /** Manifests no kept tag reaches are deleted once their revision is this old (undefined: kept). */
+  untaggedAfterMs: number | undefined;
+  /** Referrers (signatures, SBOMs) of kept manifests are kept, whatever the rules above say. */
+  keepReferrers: boolean;
+}
+
+/** `storage.gc` and `retention`: the online collector and the policies it applies. */
+export interface GcConfig {
+  enabled: boolean;
+  intervalMs: number;
+  /** Nothing younger than this (blob data, manifest revision) is ever deleted. */
+  gracePeriodMs: number;
+  /** Manifests no tag reaches are deleted (after the grace period) in repositories no retention rule governs. */
+  deleteUntagged: boolean;
+  dryRun: boolean;
+  /** How long a sweeper's lock outlives it when it dies without releasing it. */
+  lockExpiryMs: number;
+  retention: RetentionPolicy[];
+}
+
 export interface StorageConfig {
   driver: StorageDriverName;
   /** True when no driver was configured and the filesystem default was used. */
@@ -85,6 +120,7 @@ export interface StorageConfig {
   delete: { enabled: boolean };
   redirect: { disable: boolean };
   maintenance: { uploadPurging: UploadPurgingConfig; readOnly: { enabled: boolean } };
+  gc: GcConfig;
 }
 
 export interface UpstreamConfig {

@@ -12,6 +12,7 @@ import type { ConfigSection } from './config-section.js';
 import { toPlain } from './config-tree.js';
 import type { StorageConfig, UploadPurgingConfig } from './registry-config.js';
 import { resolveDefaultRootDirectory } from './default-root.js';
+import { readGc } from './gc-section.js';
 
 const KNOWN_DRIVERS: readonly string[] = [...SUPPORTED_DRIVERS, ...FOREIGN_DRIVERS];
 const SECTIONS: readonly string[] = STORAGE_SECTIONS;
@@ -36,6 +37,7 @@ export function readStorage(root: ConfigSection, required: boolean): StorageConf
       uploadPurging: readUploadPurging(storage.section('maintenance').section('uploadpurging')),
       readOnly: { enabled: storage.section('maintenance').section('readonly').bool('enabled') ?? false },
     },
+    gc: readGc(root),
   };
   // Checked after the values, so a bad value is reported first, whatever else is missing.
   if (driver === undefined && required) {

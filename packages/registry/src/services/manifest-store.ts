@@ -13,6 +13,7 @@ import type { ReferrersIndex } from './referrers-index.js';
 import { ManifestCache, type CachedManifest } from './manifest-cache.js';
 import { readLink, writeLink, deleteIfPresent } from './link-files.js';
 import { repositoryExists, nameUnknown } from './repository-check.js';
+import type { SweepGuard } from '../gc/sweep-intent.js';
 
 export interface ManifestContent extends CachedManifest {
   digest: Digest;
@@ -41,6 +42,7 @@ export class ManifestStore {
     private readonly blobs: BlobStore,
     private readonly tags: TagStore,
     private readonly referrers: ReferrersIndex,
+    private readonly sweepGuard: SweepGuard,
   ) {}
 
   async get(name: string, reference: Reference): Promise<ManifestContent> {
@@ -100,7 +102,10 @@ export class ManifestStore {
     // Order matters for crash safety: content, then revision link, then tag and referrer links.
     const blobPath = pathFor({ kind: 'blobData', digest });
     if (!(await this.blobs.statGlobal(digest))) await this.driver.putContent(blobPath, content);
-    await writeLink(this.driver, pathFor({ kind: 'manifestRevisionLink', name, digest }), digest);
+    const revisionLink = pathFor({ kind: 'manifestRevisionLink', name, digest });
+    const existed = await this.hasRevision(name, digest);
+    await writeLink(this.driver, revisionLink, digest);
+    await this.checkNotBeingSwept(name, digest, parsed, existed);
     if (reference.kind === 'tag') await this.tags.tag(name, reference.tag, digest);
     if (parsed.subject) await this.referrers.add(name, parsed.subject.digest, digest);
     this.cache.set(digest.value, { content, mediaType: parsed.mediaType, parsed });
@@ -113,6 +118,21 @@ export class ManifestStore {
     for (const tag of await this.tags.tagsOf(name, digest)) await this.tags.untag(name, tag).catch(() => undefined);
     if (manifest.parsed.subject) await this.referrers.remove(name, manifest.parsed.subject.digest, digest);
     await deleteIfPresent(this.driver, pathFor({ kind: 'manifestRevision', name, digest }));
+  }
+
+  /**
+   * After the revision link is written: when a garbage collection announced it is deleting something this
+   * manifest needs, the push fails as if the blob were unknown (the client uploads it again) and the new
+   * revision link is taken back. See gc/sweep-intent.ts for why checking after linking is enough.
+   */
+  private async checkNotBeingSwept(name: string, digest: Digest, parsed: ParsedManifest, existed: boolean): Promise<void> {
+    const needed = [digest.value, ...parsed.blobs.filter((b) => !(b.urls && b.urls.length > 0)).map((b) => b.digest.value), ...parsed.manifests.map((m) => m.digest.value)];
+    const doomed = await this.sweepGuard.conflicts(needed);
+    if (doomed.length === 0) return;
+    if (!existed) await deleteIfPresent(this.driver, pathFor({ kind: 'manifestRevision', name, digest })).catch(() => undefined);
+    throw new RegistryError('MANIFEST_BLOB_UNKNOWN', 'manifest references a blob a garbage collection is deleting: push it again', {
+      detail: { digests: doomed },
+    });
   }
 
   private async checkReferences(name: string, parsed: ParsedManifest): Promise<void> {

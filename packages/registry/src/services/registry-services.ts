@@ -8,6 +8,8 @@ import { ReferrersIndex } from './referrers-index.js';
 import { Referrers } from './referrers.js';
 import { Catalog } from './catalog.js';
 import type { PullThrough } from '../mirror/pull-through.js';
+import type { PullRecorder } from '../gc/pull-recorder.js';
+import { SweepGuard } from '../gc/sweep-intent.js';
 
 export interface RegistryPolicy {
   /** storage.delete.enabled: off → every DELETE answers 405 UNSUPPORTED. */
@@ -27,16 +29,21 @@ export class RegistryServices {
   readonly catalog: Catalog;
   /** Mirror mode (set by the app when `proxy` names an upstream): the read path for mirrored names. */
   mirror: PullThrough | undefined;
+  /** Pull times for retention (set by the runtime; absent in tools that serve no pulls). */
+  pulls: PullRecorder | undefined;
+  /** What writers check after linking, so a concurrent garbage collection never strands a push. */
+  readonly sweepGuard: SweepGuard;
 
   constructor(
     readonly driver: StorageDriver,
     readonly policy: RegistryPolicy,
   ) {
     const referrersIndex = new ReferrersIndex(driver);
+    this.sweepGuard = new SweepGuard(driver);
     this.blobs = new BlobStore(driver);
-    this.uploads = new UploadStore(driver, this.blobs);
+    this.uploads = new UploadStore(driver, this.blobs, this.sweepGuard);
     this.tags = new TagStore(driver);
-    this.manifests = new ManifestStore(driver, this.blobs, this.tags, referrersIndex);
+    this.manifests = new ManifestStore(driver, this.blobs, this.tags, referrersIndex, this.sweepGuard);
     this.referrers = new Referrers(referrersIndex, this.manifests);
     this.catalog = new Catalog(driver);
   }

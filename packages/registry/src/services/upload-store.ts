@@ -1,5 +1,6 @@
 // Blob upload sessions: data and start time live in storage (so any replica can continue an
 // upload); the running hash is a per-process cache, recomputed from storage when it is missing.
+import type { SweepGuard } from '../gc/sweep-intent.js';
 import { randomUUID, createHash, type Hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { StorageDriver, StorageWriter } from '../storage/storage-driver.js';
@@ -57,6 +58,7 @@ export class UploadStore {
   constructor(
     private readonly driver: StorageDriver,
     private readonly blobs: BlobStore,
+    private readonly sweepGuard: SweepGuard,
   ) {}
 
   async start(name: string): Promise<UploadState> {
@@ -115,7 +117,10 @@ export class UploadStore {
           });
         }
         const dataPath = pathFor({ kind: 'uploadData', name, id });
-        if (!(await this.blobs.statGlobal(digest))) {
+        // A blob already stored is not written again, unless a garbage collection is deleting it: then the fresh
+        // copy (new modification time) replaces it and the collector spares it.
+        const present = (await this.blobs.statGlobal(digest)) !== null;
+        if (!present || (await this.sweepGuard.conflicts([digest.value])).length > 0) {
           // fsync before the move: a blob never becomes visible with content not yet on disk.
           const durable = writer ?? (await this.driver.writer(dataPath, true));
           writer = undefined;

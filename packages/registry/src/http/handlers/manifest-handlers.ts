@@ -41,6 +41,8 @@ export async function getManifest(ctx: RequestContext): Promise<void> {
   if ('stale' in manifest && manifest.stale) headers['Warning'] = '299 - "Response is stale: the upstream registry is unavailable"';
   ctx.res.writeHead(200, headers);
   ctx.res.end(ctx.req.method === 'HEAD' ? undefined : manifest.content);
+  // For retention's keeppulledwithin: a HEAD counts (an up-to-date `docker pull` stops at one).
+  ctx.services.pulls?.record(ctx.name, manifest.digest);
 }
 
 export async function putManifest(ctx: RequestContext): Promise<void> {

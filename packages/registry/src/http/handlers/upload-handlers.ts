@@ -36,10 +36,16 @@ export async function startUpload(ctx: RequestContext): Promise<void> {
   if (digest) {
     const descriptor = await mountSource(ctx, digest, ctx.query.get('from'));
     if (descriptor) {
+      const wasLinked = await blobs.isLinked(ctx.name, digest);
       await blobs.link(ctx.name, digest);
-      ctx.req.resume();
-      sendBlobCreated(ctx, descriptor);
-      return;
+      // A blob a garbage collection is deleting is not mounted (checked after linking, see gc/sweep-intent.ts):
+      // the link is taken back and the client uploads the blob instead.
+      if ((await ctx.services.sweepGuard.conflicts([digest.value])).length === 0) {
+        ctx.req.resume();
+        sendBlobCreated(ctx, descriptor);
+        return;
+      }
+      if (!wasLinked) await blobs.unlink(ctx.name, digest).catch(() => undefined);
     }
   }
   const digestParam = ctx.query.get('digest');
