@@ -218,56 +218,61 @@ export class GarbageCollector {
       }
       for (const manifest of plan.manifests) {
         await lock.check();
-        await intent.write(lock.expiresAt);
+        await intent.refresh(lock.expiresAt);
         const digest = parseDigest(manifest.digest);
         const now = await this.linkState(pathFor({ kind: 'manifestRevisionLink', name: manifest.repository, digest }));
-        if (now === undefined) continue;
+        if (now === undefined) {
+          intent.done(manifest.digest);
+          continue;
+        }
         if (now.modTime > graceLimit) {
           // Pushed again meanwhile: it stays, and so does everything it references.
           plan.summary.spared += 1;
+          intent.done(manifest.digest);
           const kept: Marks = { blobs: new Set() };
           await markRepository([manifest.digest], new Set(), (d) => this.services.manifests.load(parseDigest(d)), kept, false);
-          for (const blob of kept.blobs) plan.blobs.delete(blob);
+          for (const blob of kept.blobs) if (plan.blobs.delete(blob)) intent.done(blob);
           continue;
         }
         if (manifest.subject) await deleteIfPresent(this.driver, pathFor({ kind: 'referrerDir', name: manifest.repository, subject: parseDigest(manifest.subject), digest }));
         await deleteIfPresent(this.driver, pathFor({ kind: 'pullRecord', name: manifest.repository, digest }));
         await deleteIfPresent(this.driver, pathFor({ kind: 'mirrorAccess', name: manifest.repository, digest }));
         if (await deleteIfPresent(this.driver, pathFor({ kind: 'manifestRevision', name: manifest.repository, digest }))) plan.summary.manifestsDeleted += 1;
+        intent.done(manifest.digest);
         progress.advance();
       }
       let sinceCheck = 0;
       for (const [value, blob] of plan.blobs) {
-        if (sinceCheck++ % 100 === 0) {
-          await lock.check();
-          await intent.write(lock.expiresAt);
-        }
-        const digest = parseDigest(value);
-        const data = await this.modTime(pathFor({ kind: 'blobData', digest }));
-        if (data === undefined) continue;
-        if (data > graceLimit) {
-          plan.summary.spared += 1;
-          continue;
-        }
-        let relinked = false;
-        for (const name of blob.linkedIn) {
-          const link = await this.modTime(pathFor({ kind: 'layerLink', name, digest }));
-          if (link !== undefined && link > graceLimit) relinked = true;
-        }
-        if (relinked) {
-          plan.summary.spared += 1;
-          continue;
-        }
-        for (const name of blob.linkedIn) await deleteIfPresent(this.driver, pathFor({ kind: 'layerDir', name, digest }));
-        if (await deleteIfPresent(this.driver, pathFor({ kind: 'blobDir', digest }))) {
+        if (sinceCheck++ % 100 === 0) await lock.check();
+        await intent.refresh(lock.expiresAt);
+        const outcome = await this.sweepBlob(value, blob, graceLimit);
+        // Taken off the intent only now: a writer waiting for this digest looks again once the intent is rewritten.
+        intent.done(value);
+        if (outcome === 'spared') plan.summary.spared += 1;
+        if (outcome === 'deleted') {
           plan.summary.blobsDeleted += 1;
           plan.summary.bytesFreed += blob.size;
         }
         progress.advance(1, blob.size);
       }
+      await intent.refresh(lock.expiresAt, 0);
     } finally {
       await intent.clear();
     }
+  }
+
+  /** Deletes one blob and its layer links unless its data or a link to it was written since the scan. */
+  private async sweepBlob(value: string, blob: { linkedIn: string[] }, graceLimit: number): Promise<'deleted' | 'spared' | 'gone'> {
+    const digest = parseDigest(value);
+    const data = await this.modTime(pathFor({ kind: 'blobData', digest }));
+    if (data === undefined) return 'gone';
+    if (data > graceLimit) return 'spared';
+    for (const name of blob.linkedIn) {
+      const link = await this.modTime(pathFor({ kind: 'layerLink', name, digest }));
+      if (link !== undefined && link > graceLimit) return 'spared';
+    }
+    for (const name of blob.linkedIn) await deleteIfPresent(this.driver, pathFor({ kind: 'layerDir', name, digest }));
+    return (await deleteIfPresent(this.driver, pathFor({ kind: 'blobDir', digest }))) ? 'deleted' : 'gone';
   }
 
   /** The second scan, after the intent is visible: links written since the first are roots now. */

@@ -84,12 +84,8 @@ export async function scanRepositories(driver: StorageDriver, onFile: () => void
       if (subject && digest) repository(name).referrers.push({ subject, digest });
     }
   };
-  try {
-    // Uploads in progress and the mirror's bookkeeping hold no links the collector needs.
-    await driver.walk(root, visit, { enterDir: (info) => !/\/_(uploads|mirror)$/.test(info.path) });
-  } catch (err) {
-    if (!isPathNotFound(err)) throw err;
-  }
+  // Uploads in progress and the mirror's bookkeeping hold no links the collector needs.
+  await walkAllFiles(driver, root, visit, (info) => !/\/_(uploads|mirror)$/.test(info.path));
   await forEachLimited(pendingTags, 16, async (pending) => {
     const digest = await readLink(driver, pending.path);
     if (digest) repository(pending.name).tags.set(pending.tag, { tag: pending.tag, digest, modTime: pending.modTime });
@@ -101,8 +97,7 @@ export async function scanRepositories(driver: StorageDriver, onFile: () => void
 export async function scanBlobs(driver: StorageDriver, onBlob: () => void = () => undefined): Promise<Map<string, BlobEntry>> {
   const root = pathFor({ kind: 'blobsRoot' });
   const blobs = new Map<string, BlobEntry>();
-  try {
-    await driver.walk(root, (info) => {
+  await walkAllFiles(driver, root, (info) => {
       if (info.isDir || !info.path.endsWith('/data')) return;
       const segments = info.path.slice(root.length + 1).split('/');
       if (segments.length !== 4) return;
@@ -110,11 +105,18 @@ export async function scanBlobs(driver: StorageDriver, onBlob: () => void = () =
       if (digest === null) return;
       onBlob();
       blobs.set(digest.value, { digest, size: info.size, modTime: info.modTime.getTime() });
-    });
+  });
+  return blobs;
+}
+
+/** Every file under `root`: the driver's flat listing where it has one, else a walk (skipping what `enter` refuses). */
+async function walkAllFiles(driver: StorageDriver, root: string, visit: (info: FileInfo) => void, enter: (info: FileInfo) => boolean = () => true): Promise<void> {
+  try {
+    if (driver.walkFiles !== undefined) await driver.walkFiles(root, visit);
+    else await driver.walk(root, visit, { enterDir: enter });
   } catch (err) {
     if (!isPathNotFound(err)) throw err;
   }
-  return blobs;
 }
 
 /** Runs `work` over `items` with at most `limit` in flight. */

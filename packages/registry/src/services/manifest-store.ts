@@ -34,6 +34,9 @@ export function parseReference(reference: string): Reference {
   return { kind: 'tag', tag: reference };
 }
 
+/** How long a manifest PUT waits for a garbage collection to deal with what the manifest needs. */
+const SWEEP_WAIT_MS = 30_000;
+
 export class ManifestStore {
   private readonly cache = new ManifestCache();
 
@@ -127,12 +130,22 @@ export class ManifestStore {
    */
   private async checkNotBeingSwept(name: string, digest: Digest, parsed: ParsedManifest, existed: boolean): Promise<void> {
     const needed = [digest.value, ...parsed.blobs.filter((b) => !(b.urls && b.urls.length > 0)).map((b) => b.digest.value), ...parsed.manifests.map((m) => m.digest.value)];
-    const doomed = await this.sweepGuard.conflicts(needed);
-    if (doomed.length === 0) return;
-    if (!existed) await deleteIfPresent(this.driver, pathFor({ kind: 'manifestRevision', name, digest })).catch(() => undefined);
-    throw new RegistryError('MANIFEST_BLOB_UNKNOWN', 'manifest references a blob a garbage collection is deleting: push it again', {
-      detail: { digests: doomed },
-    });
+    // The sweep takes each digest off its intent once it has deleted or spared it: wait for that, then look again.
+    const { doomed, waited } = await this.sweepGuard.settle(needed, SWEEP_WAIT_MS);
+    try {
+      if (doomed.length > 0) {
+        throw new RegistryError('MANIFEST_BLOB_UNKNOWN', 'manifest references a blob a garbage collection is deleting: push it again', {
+          detail: { digests: doomed },
+        });
+      }
+      if (waited) {
+        if (!(await this.blobs.statGlobal(digest))) throw new RegistryError('MANIFEST_BLOB_UNKNOWN', 'manifest was deleted by a garbage collection: push it again', { detail: { digests: [digest.value] } });
+        await this.checkReferences(name, parsed);
+      }
+    } catch (err) {
+      if (!existed) await deleteIfPresent(this.driver, pathFor({ kind: 'manifestRevision', name, digest })).catch(() => undefined);
+      throw err;
+    }
   }
 
   private async checkReferences(name: string, parsed: ParsedManifest): Promise<void> {

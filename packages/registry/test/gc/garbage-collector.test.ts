@@ -118,7 +118,7 @@ describe('garbage collector', function () {
     expect(decisions.filter((d) => d.kind === 'tag').map((d) => d.kind === 'tag' && `${d.tag}: ${d.rule}`)).to.deep.equal(['stale: deleteolderthan: 14d (pushed 20d ago)']);
   });
 
-  it('a manifest PUT that needs a blob a sweep is deleting fails cleanly, leaving no revision behind', async () => {
+  it('a manifest PUT that needs a blob a sweep is deleting waits for it, then fails cleanly if it went', async () => {
     const { client, driver } = fixture();
     const config = imageConfig();
     const layer = randomBlob();
@@ -127,16 +127,40 @@ describe('garbage collector', function () {
     const intent = new SweepIntent(driver, [layer.digest]);
     await intent.write(Date.now() + 60_000);
     const manifest = imageManifest({ config: blobDescriptor(config, MediaType.OciConfig), layers: [blobDescriptor(layer)] });
-    const refused = await client.putManifest('app', 'v1', manifest);
+    const started = Date.now();
+    const put = client.putManifest('app', 'v1', manifest);
+    // A mount of a doomed blob becomes an upload session at once.
+    expect((await client.mount('other', layer.digest, 'app')).status).to.equal(202);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    await driver.delete(pathFor({ kind: 'blobDir', digest: parseDigest(layer.digest) }));
+    await intent.clear();
+    const refused = await put;
+    expect(Date.now() - started).to.be.at.least(600);
     expect(refused.status).to.equal(400);
     expect(refused.json<{ errors: { code: string; detail: { digests: string[] } }[] }>().errors[0]).to.deep.include({ code: 'MANIFEST_BLOB_UNKNOWN', detail: { digests: [layer.digest] } });
     expect((await client.head(`/v2/app/manifests/${manifest.digest}`)).status).to.equal(404);
     expect(await client.tagsOf('app')).to.deep.equal([]);
-    // A mount of a doomed blob becomes an upload session.
-    expect((await client.mount('other', layer.digest, 'app')).status).to.equal(202);
-    await intent.clear();
-    expect((await client.putManifest('app', 'v1', manifest)).status).to.equal(201);
+  });
+
+  it('a manifest PUT that waited for a sweep which spared its blobs succeeds', async () => {
+    const { client, driver } = fixture();
+    const config = imageConfig();
+    const layer = randomBlob();
+    await client.pushBlob('app', config, MediaType.OciConfig);
+    await client.pushBlob('app', layer);
+    const intent = new SweepIntent(driver, [layer.digest, config.digest]);
+    await intent.write(Date.now() + 60_000);
+    const manifest = imageManifest({ config: blobDescriptor(config, MediaType.OciConfig), layers: [blobDescriptor(layer)] });
+    const put = client.putManifest('app', 'v1', manifest);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    intent.done(layer.digest);
+    await intent.refresh(Date.now() + 60_000, 0);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    intent.done(config.digest);
+    await intent.refresh(Date.now() + 60_000, 0);
+    expect((await put).status).to.equal(201);
     expect((await client.mount('other', layer.digest, 'app')).status).to.equal(201);
+    await intent.clear();
   });
 
   it('an expired sweep intent blocks nothing', async () => {

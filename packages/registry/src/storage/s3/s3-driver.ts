@@ -137,6 +137,19 @@ export class S3Driver implements StorageDriver {
     await this.#walkEntries(top, visit, options);
   }
 
+  async walkFiles(path: string, visit: (info: FileInfo) => void | Promise<void>): Promise<void> {
+    const p = checkPath(this.name, path, true);
+    const prefix = p === '/' ? this.#bucket.rootPrefix : `${this.#bucket.keyFor(p)}/`;
+    const base = p === '/' ? '' : p;
+    for await (const page of this.#bucket.listPages(p, prefix)) {
+      for (const object of page.objects) {
+        const name = object.key.slice(prefix.length);
+        if (!name.split('/').every(isStorageName)) continue;
+        await visit({ path: `${base}/${name}`, size: object.size, modTime: object.modTime, isDir: false });
+      }
+    }
+  }
+
   async #walkEntries(entries: FileInfo[], visit: (info: FileInfo) => void | Promise<void>, options: WalkOptions): Promise<void> {
     for (const info of entries) {
       await visit(info);
