@@ -1,7 +1,7 @@
 // `private-registry gc` as an operator runs it, compared with the reference's offline `garbage-collect` on copies
 // of the same store: both free the same blobs, and the reference still serves every tag of a store ours collected.
 import { expect } from 'chai';
-import { cp, writeFile, mkdir } from 'node:fs/promises';
+import { cp, writeFile, mkdir, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   CLI_PATH,
@@ -132,6 +132,21 @@ describe('gc command against the reference garbage-collect @e2e', function () {
     const parsed = JSON.parse(json.stdout) as { summary: { tagsDeleted: number; dryRun: boolean }; decisions: { kind: string }[] };
     expect(parsed.summary).to.include({ tagsDeleted: 1, dryRun: true });
     expect(parsed.decisions.length).to.equal(lines.length - 1);
+  });
+
+  it('keeps a tag the server saw pulled (pull times recorded in batches, written at shutdown) under keeppulledwithin', async () => {
+    const registry = await startRegistryProcess();
+    const client = new RegistryApiClient(registry.url);
+    await client.pushImage('gc/cache', 'pulled');
+    await client.pushImage('gc/cache', 'idle');
+    expect((await client.get('/v2/gc/cache/manifests/pulled', { Accept: MediaType.OciManifest })).status).to.equal(200);
+    await registry.stop();
+    const monthAgo = new Date(Date.now() - 30 * 86_400_000);
+    for (const tag of ['pulled', 'idle']) await utimes(join(registry.rootDirectory, 'docker/registry/v2/repositories/gc/cache/_manifests/tags', tag, 'current/link'), monthAgo, monthAgo);
+    const config = await configFor(registry.rootDirectory, { retention: [{ repository: ['gc/**'], deleteolderthan: '14d', keeppulledwithin: '7d' }] });
+    const dry = await ourGc(config, '--dry-run', '--json');
+    const decisions = (JSON.parse(dry.stdout) as { decisions: { kind: string; tag?: string; digest?: string; rule: string }[] }).decisions.filter((d) => d.kind === 'tag');
+    expect(decisions).to.deep.equal([{ kind: 'tag', repository: 'gc/cache', tag: 'idle', digest: decisions[0]?.digest, rule: 'deleteolderthan: 14d (pushed 30d ago)' }]);
   });
 
   it('refuses bad options with exit 2 and a held lock with exit 1', async () => {
