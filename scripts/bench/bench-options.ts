@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MiB } from './statistics.js';
 
-export const MEASURE_GROUPS = ['push', 'pull', 'requests', 'auth', 'rss', 'limits', 'mirror', 's3'] as const;
+export const MEASURE_GROUPS = ['push', 'pull', 'requests', 'auth', 'rss', 'limits', 'mirror', 's3', 'gc'] as const;
 export type MeasureGroup = (typeof MEASURE_GROUPS)[number];
 
 export interface BenchOptions {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { measureAuth } from './auth-measures.js';
 import { parseBenchOptions, type BenchOptions } from './bench-options.js';
 import { progress, setQuietWait, type Figure, type Limit, type Side } from './figures.js';
+import { measureGc } from './gc-measures.js';
 import { measureLimits } from './limit-measures.js';
 import { measureMirror } from './mirror-measures.js';
 import { measurePulls } from './pull-measures.js';
@@ -139,6 +140,10 @@ async function main(): Promise<void> {
         dir: temp,
       };
       figures.push(...(await measureMirror(settings)));
+      settle();
+    }
+    if (options.only.has('gc')) {
+      figures.push(...(await measureGc({ dir: temp, runs: options.runs, manifests: 1000, layersPerManifest: 8, implementations })));
       settle();
     }
     if (options.only.has('s3')) {

@@ -18,12 +18,15 @@ import type { RegistryServices } from '../services/registry-services.js';
 import type { GcConfig, RetentionPolicy } from '../config/registry-config.js';
 import { repositoryMatcher } from '../auth/repository-matcher.js';
 import { silentProgress, type ProgressReport } from '../maintenance/progress-report.js';
-import { scanBlobs, scanRepositories, type RepositoryInventory, type TagEntry } from './store-inventory.js';
+import { forEachLimited, scanBlobs, scanRepositories, type RepositoryInventory, type TagEntry } from './store-inventory.js';
 import { decideTags, policyFor, type TagDecision } from './retention-rules.js';
 import { markRepository, type Marks } from './reachability.js';
 import { SweepIntent } from './sweep-intent.js';
 import { GcLock } from './gc-lock.js';
 import { readPullTime } from './pull-recorder.js';
+
+/** Deletions in flight at once: the store's latency, not the CPU, bounds a sweep. */
+const SWEEP_CONCURRENCY = 8;
 
 export interface GcRunOptions {
   dryRun: boolean;
@@ -216,14 +219,15 @@ export class GarbageCollector {
         if (await deleteIfPresent(this.driver, pathFor({ kind: 'tag', name: repository, tag: tag.tag }))) plan.summary.tagsDeleted += 1;
         progress.advance();
       }
-      for (const manifest of plan.manifests) {
-        await lock.check();
+      let sinceCheck = 0;
+      await forEachLimited(plan.manifests, SWEEP_CONCURRENCY, async (manifest) => {
+        if (sinceCheck++ % 100 === 0) await lock.check();
         await intent.refresh(lock.expiresAt);
         const digest = parseDigest(manifest.digest);
         const now = await this.linkState(pathFor({ kind: 'manifestRevisionLink', name: manifest.repository, digest }));
         if (now === undefined) {
           intent.done(manifest.digest);
-          continue;
+          return;
         }
         if (now.modTime > graceLimit) {
           // Pushed again meanwhile: it stays, and so does everything it references.
@@ -232,7 +236,7 @@ export class GarbageCollector {
           const kept: Marks = { blobs: new Set() };
           await markRepository([manifest.digest], new Set(), (d) => this.services.manifests.load(parseDigest(d)), kept, false);
           for (const blob of kept.blobs) if (plan.blobs.delete(blob)) intent.done(blob);
-          continue;
+          return;
         }
         if (manifest.subject) await deleteIfPresent(this.driver, pathFor({ kind: 'referrerDir', name: manifest.repository, subject: parseDigest(manifest.subject), digest }));
         await deleteIfPresent(this.driver, pathFor({ kind: 'pullRecord', name: manifest.repository, digest }));
@@ -240,9 +244,8 @@ export class GarbageCollector {
         if (await deleteIfPresent(this.driver, pathFor({ kind: 'manifestRevision', name: manifest.repository, digest }))) plan.summary.manifestsDeleted += 1;
         intent.done(manifest.digest);
         progress.advance();
-      }
-      let sinceCheck = 0;
-      for (const [value, blob] of plan.blobs) {
+      });
+      await forEachLimited([...plan.blobs], SWEEP_CONCURRENCY, async ([value, blob]) => {
         if (sinceCheck++ % 100 === 0) await lock.check();
         await intent.refresh(lock.expiresAt);
         const outcome = await this.sweepBlob(value, blob, graceLimit);
@@ -254,7 +257,7 @@ export class GarbageCollector {
           plan.summary.bytesFreed += blob.size;
         }
         progress.advance(1, blob.size);
-      }
+      });
       await intent.refresh(lock.expiresAt, 0);
     } finally {
       await intent.clear();

@@ -24,6 +24,7 @@ export class SweepIntent {
   /** Digest → deletions still to do under it (a manifest's body is both a revision and a blob). */
   private readonly remaining = new Map<string, number>();
   private writtenAt = 0;
+  private writing: Promise<void> | undefined;
 
   constructor(
     private readonly driver: StorageDriver,
@@ -47,7 +48,12 @@ export class SweepIntent {
 
   /** Rewrites the intent with what remains when the last write is older than `everyMs` (renews its expiry too). */
   async refresh(expiresAt: number, everyMs = 500): Promise<void> {
-    if (Date.now() - this.writtenAt >= everyMs) await this.write(expiresAt);
+    if (this.writing !== undefined) return this.writing;
+    if (Date.now() - this.writtenAt < everyMs) return;
+    this.writing = this.write(expiresAt).finally(() => {
+      this.writing = undefined;
+    });
+    return this.writing;
   }
 
   async clear(): Promise<void> {
