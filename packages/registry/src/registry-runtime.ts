@@ -11,13 +11,17 @@ import { openRegistryWarning } from './open-registry-warning.js';
 import { scheduleUploadPurge } from './services/upload-purger.js';
 import { startDebugServer } from './debug-server.js';
 import { join } from 'node:path';
+import { hostname } from 'node:os';
 import type { RegistryServices } from './services/registry-services.js';
+import { NotificationBus } from './notifications/notification-bus.js';
 
 export interface RunningRegistry {
   url: string;
   port: number;
   services: RegistryServices;
   log: Logger;
+  /** Webhook notifications when an endpoint is configured (its stats() feed the metrics). */
+  notifications: NotificationBus | undefined;
   close(): Promise<void>;
 }
 
@@ -61,7 +65,10 @@ export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFo
   // A broken htpasswd file or signing key stops startup here, naming the file and line.
   // Imported only with auth on: an open registry never loads bcrypt, jose, picomatch or the rate limiter.
   const accessControl = config.auth === undefined ? undefined : await (await import('./auth/auth-setup.js')).createAccessControl(config.auth, { driver, log, http: config.http });
+  // Opens the on-disk queues (and starts sending what a previous run left) before anything listens.
+  const notifications = await NotificationBus.start(config.notifications, { log, sourceAddr: `${hostname()}:${address.port}` });
   const { app, services } = createRegistryApp({
+    ...(notifications ? { notifications } : {}),
     ...(accessControl ? { access: accessControl.gate } : {}),
     ...(accessControl?.tokenEndpoint ? { tokenEndpoint: accessControl.tokenEndpoint } : {}),
     driver,
@@ -115,12 +122,15 @@ export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFo
     port: listener.port,
     services,
     log,
+    notifications,
     close: async () => {
       stopPurge();
       readiness.close();
       accessControl?.close();
       services.mirror?.close();
       await Promise.all([listener.close(), debug?.close()]);
+      // After the listener: requests that drained have queued their events; these reach the disk now.
+      await notifications?.close();
     },
   };
 }

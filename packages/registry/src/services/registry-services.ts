@@ -8,6 +8,7 @@ import { ReferrersIndex } from './referrers-index.js';
 import { Referrers } from './referrers.js';
 import { Catalog } from './catalog.js';
 import type { PullThrough } from '../mirror/pull-through.js';
+import type { NotificationBus } from '../notifications/notification-bus.js';
 
 export interface RegistryPolicy {
   /** storage.delete.enabled: off → every DELETE answers 405 UNSUPPORTED. */
@@ -27,6 +28,8 @@ export class RegistryServices {
   readonly catalog: Catalog;
   /** Mirror mode (set by the app when `proxy` names an upstream): the read path for mirrored names. */
   mirror: PullThrough | undefined;
+  /** Webhook notifications (set by the app when an endpoint is configured): the handlers report events to it. */
+  notifications: NotificationBus | undefined;
 
   constructor(
     readonly driver: StorageDriver,

@@ -6,6 +6,7 @@ import { RegistryError } from '../../oci/registry-errors.js';
 import { manifestDeleteReference, manifestReadReference, manifestWriteReference } from '../path-references.js';
 import { contentLength, locationFor, mayDo, sendEmpty, type RequestContext } from '../request-context.js';
 import { requireDeleteAllowed, requireWritable } from './write-policy.js';
+import { declaredMediaType } from '../../notifications/notification-event.js';
 
 function tooLarge(): RegistryError {
   return new RegistryError('MANIFEST_TOO_LARGE', `manifest exceeds ${MAX_MANIFEST_BYTES} bytes`, { status: 413 });
@@ -41,6 +42,8 @@ export async function getManifest(ctx: RequestContext): Promise<void> {
   if ('stale' in manifest && manifest.stale) headers['Warning'] = '299 - "Response is stale: the upstream registry is unavailable"';
   ctx.res.writeHead(200, headers);
   ctx.res.end(ctx.req.method === 'HEAD' ? undefined : manifest.content);
+  // HEAD too: distribution reports a pull for both (the event's request.method tells them apart).
+  ctx.services.notifications?.manifestPulled(ctx, manifest, reference.kind === 'tag' ? reference.tag : undefined);
 }
 
 export async function putManifest(ctx: RequestContext): Promise<void> {
@@ -58,6 +61,7 @@ export async function putManifest(ctx: RequestContext): Promise<void> {
   };
   if (result.subject) headers['OCI-Subject'] = result.subject.value;
   sendEmpty(ctx, 201, headers);
+  ctx.services.notifications?.manifestPushed(ctx, { digest: result.digest, mediaType: declaredMediaType(content, contentType), content }, reference.kind === 'tag' ? reference.tag : undefined);
 }
 
 /**
@@ -77,7 +81,13 @@ async function requireOverwriteAllowed(ctx: RequestContext, tag: string, content
 export async function deleteManifest(ctx: RequestContext): Promise<void> {
   requireDeleteAllowed(ctx);
   const reference = manifestDeleteReference(ctx.name, ctx.reference);
-  if (reference.kind === 'tag') await ctx.services.tags.untag(ctx.name, reference.tag);
-  else await ctx.services.manifests.delete(ctx.name, reference.digest);
+  const { notifications } = ctx.services;
+  if (reference.kind === 'tag') {
+    await ctx.services.tags.untag(ctx.name, reference.tag);
+    notifications?.tagDeleted(ctx, reference.tag);
+  } else {
+    await ctx.services.manifests.delete(ctx.name, reference.digest);
+    notifications?.manifestDeleted(ctx, reference.digest);
+  }
   sendEmpty(ctx, 202, {});
 }

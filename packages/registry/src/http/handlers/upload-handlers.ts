@@ -39,6 +39,7 @@ export async function startUpload(ctx: RequestContext): Promise<void> {
       await blobs.link(ctx.name, digest);
       ctx.req.resume();
       sendBlobCreated(ctx, descriptor);
+      ctx.services.notifications?.blobMounted(ctx, descriptor, ctx.query.get('from') ?? undefined);
       return;
     }
   }
@@ -47,6 +48,7 @@ export async function startUpload(ctx: RequestContext): Promise<void> {
     const length = contentLength(ctx.req);
     const blob = await uploads.uploadWhole(ctx.name, parseDigest(digestParam), ctx.req, length === undefined ? {} : { length });
     sendBlobCreated(ctx, blob);
+    ctx.services.notifications?.blobPushed(ctx, blob);
     return;
   }
   ctx.req.resume();
@@ -119,6 +121,7 @@ export async function completeUpload(ctx: RequestContext): Promise<void> {
     ? await uploads.complete(ctx.name, ctx.reference, digest, ctx.req, chunkOptions(ctx))
     : await uploads.complete(ctx.name, ctx.reference, digest);
   sendBlobCreated(ctx, blob);
+  ctx.services.notifications?.blobPushed(ctx, blob);
 }
 
 export async function cancelUpload(ctx: RequestContext): Promise<void> {
