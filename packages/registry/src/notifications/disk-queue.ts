@@ -50,7 +50,7 @@ export class DiskQueue {
     const usable = cursor !== undefined && cursor.seq === first ? cursor : undefined;
     const queue = new DiskQueue(directory, batches, Math.max(batches.at(-1) ?? 0, cursor?.seq ?? 0) + 1, usable, 0, options);
     let count = 0;
-    for (const seq of batches) count += (await queue.readBatch(seq)).length;
+    for (const seq of batches) count += (await queue.readBatch(seq, true)).length;
     queue.count = count - (usable?.index ?? 0);
     return queue;
   }
@@ -122,14 +122,15 @@ export class DiskQueue {
     }
   }
 
-  private async readBatch(seq: number): Promise<string[]> {
+  /** @param report tell onDamaged (once per damaged line: on open, not again when delivery reads it) */
+  private async readBatch(seq: number, report = false): Promise<string[]> {
     const name = batchName(seq);
     const text = await readFile(join(this.directory, name), 'utf8');
     const lines: string[] = [];
     text.split('\n').forEach((line, i) => {
       if (line === '') return;
       if (isJson(line)) lines.push(line);
-      else this.options.onDamaged?.(join(this.directory, name), i + 1);
+      else if (report) this.options.onDamaged?.(join(this.directory, name), i + 1);
     });
     return lines;
   }
