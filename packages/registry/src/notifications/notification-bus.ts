@@ -3,7 +3,7 @@
 // app holds a bus only when an endpoint is configured, so without one an event site costs a property read.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { Logger } from '@private-registry/core';
+import { CodedError, type Logger } from '@private-registry/core';
 import type { NotificationAction, NotificationsConfig } from '../config/registry-config.js';
 import { redactUrlPassword } from '../config/effective-config.js';
 import type { Digest } from '../oci/digest.js';
@@ -48,7 +48,8 @@ export class NotificationBus {
   /**
    * Opens each enabled endpoint's queue (sending what an earlier process left) and starts delivery;
    * undefined when no endpoint is enabled.
-   * @throws CodedError NOTIFICATION_QUEUE_IN_USE when another live process owns a queue directory
+   * @throws CodedError NOTIFICATION_QUEUE_IN_USE when another live process owns a queue directory,
+   *   NOTIFICATION_QUEUE_UNUSABLE when one cannot be created or read (naming the directory)
    */
   static async start(config: NotificationsConfig, options: NotificationBusOptions): Promise<NotificationBus | undefined> {
     if (config.endpoints.length === 0 || config.queueDirectory === undefined) return undefined;
@@ -57,10 +58,10 @@ export class NotificationBus {
     try {
       for (const endpoint of config.endpoints) {
         const directory = queueDirectoryFor(config.queueDirectory, endpoint.name);
-        locks.push(await QueueLock.acquire(directory));
+        locks.push(await QueueLock.acquire(directory).catch(unusable(endpoint.name, directory)));
         const queue = await DiskQueue.open(directory, {
           onDamaged: (file, line) => options.log.error({ endpoint: endpoint.name, file, line }, 'skipping a damaged line in the notification queue'),
-        });
+        }).catch(unusable(endpoint.name, directory));
         const sink = new EndpointSink(endpoint, queue, options.log);
         routes.push({ sink, ignoredMediaTypes: new Set(endpoint.ignoredMediaTypes), ignoredActions: new Set(endpoint.ignoredActions) });
         options.log.info(
@@ -173,6 +174,15 @@ export class NotificationBus {
     }
     return { id, addr: remoteAddr(req), host: req.headers.host ?? '', method: req.method ?? '', useragent: req.headers['user-agent'] ?? '' };
   }
+}
+
+/** Turns a file system error into one line naming the endpoint, the directory and the key to change. */
+function unusable(endpoint: string, directory: string): (err: unknown) => never {
+  return (err) => {
+    if (err instanceof CodedError) throw err;
+    const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new CodedError('NOTIFICATION_QUEUE_UNUSABLE', `notifications.queuedirectory: cannot use ${directory} for endpoint ${JSON.stringify(endpoint)} (${reason}): give a writable local directory`, { cause: err });
+  };
 }
 
 /** distribution's requestutil.RemoteAddr: X-Forwarded-For's first entry, X-Real-Ip, else the peer address. */
