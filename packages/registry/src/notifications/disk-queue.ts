@@ -14,6 +14,8 @@ const SEQ_DIGITS = 16;
 export interface DiskQueueOptions {
   /** Told about lines that are not JSON (a damaged file): they are skipped, never sent. */
   onDamaged?: (file: string, line: number) => void;
+  /** Told about a batch file that disappeared before delivery (its events cannot be sent). */
+  onMissing?: (file: string, events: number) => void;
 }
 
 interface Head {
@@ -29,6 +31,8 @@ export class DiskQueue {
     readonly directory: string,
     /** Batch sequence numbers on disk, oldest first. */
     private readonly batches: number[],
+    /** Events in each batch (for the count when a batch turns out to be gone). */
+    private readonly lengths: Map<number, number>,
     private nextSeq: number,
     private cursor: { seq: number; index: number } | undefined,
     private count: number,
@@ -48,9 +52,14 @@ export class DiskQueue {
     const cursor = await readCursor(directory);
     const first = batches[0];
     const usable = cursor !== undefined && cursor.seq === first ? cursor : undefined;
-    const queue = new DiskQueue(directory, batches, Math.max(batches.at(-1) ?? 0, cursor?.seq ?? 0) + 1, usable, 0, options);
+    const lengths = new Map<number, number>();
+    const queue = new DiskQueue(directory, batches, lengths, Math.max(batches.at(-1) ?? 0, cursor?.seq ?? 0) + 1, usable, 0, options);
     let count = 0;
-    for (const seq of batches) count += (await queue.readBatch(seq, true)).length;
+    for (const seq of batches) {
+      const length = (await queue.readBatch(seq, true)).length;
+      lengths.set(seq, length);
+      count += length;
+    }
     queue.count = count - (usable?.index ?? 0);
     return queue;
   }
@@ -66,7 +75,12 @@ export class DiskQueue {
     const seq = this.nextSeq++;
     const final = join(this.directory, batchName(seq));
     const temp = `${final}${TEMP_SUFFIX}`;
-    const file = await open(temp, 'w');
+    // The directory removed behind our back (an operator clearing it) is made again.
+    const file = await open(temp, 'w').catch(async (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+      await mkdir(this.directory, { recursive: true });
+      return open(temp, 'w');
+    });
     try {
       await file.writeFile(`${events.join('\n')}\n`);
       await file.sync();
@@ -76,6 +90,7 @@ export class DiskQueue {
     await rename(temp, final);
     await syncDirectory(this.directory);
     this.batches.push(seq);
+    this.lengths.set(seq, events.length);
     this.count += events.length;
   }
 
@@ -86,7 +101,18 @@ export class DiskQueue {
       if (this.head !== undefined) await this.dropHead();
       const seq = this.batches[0];
       if (seq === undefined) return undefined;
-      const lines = await this.readBatch(seq);
+      let lines: string[];
+      try {
+        lines = await this.readBatch(seq);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        // Removed behind our back (an operator clearing the directory): those events are gone.
+        this.options.onMissing?.(join(this.directory, batchName(seq)), this.lengths.get(seq) ?? 0);
+        this.count -= this.lengths.get(seq) ?? 0;
+        this.lengths.delete(seq);
+        this.batches.shift();
+        continue;
+      }
       const index = this.cursor?.seq === seq ? this.cursor.index : 0;
       this.head = { seq, lines, index };
     }
@@ -114,6 +140,7 @@ export class DiskQueue {
     if (head === undefined) return;
     this.head = undefined;
     this.batches.shift();
+    this.lengths.delete(head.seq);
     // The batch first, the cursor second: a cursor naming a batch that is gone is ignored on open.
     await unlink(join(this.directory, batchName(head.seq))).catch(ignoreMissing);
     if (this.cursor !== undefined) {

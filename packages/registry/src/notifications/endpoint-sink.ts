@@ -21,12 +21,14 @@ export interface EndpointStats {
   errors: number;
   /** Events waiting: on disk (including what an earlier process left) and not yet written. */
   pending: number;
-  /** Events that could not be written to the queue (disk full, say) and were dropped when the sink closed. */
+  /** Events that could not be written to the queue (disk full, say): past the memory buffer, or still unwritten at close. */
   lost: number;
 }
 
 /** How long a failed queue write waits before the next try. */
 const WRITE_RETRY_MS = 1_000;
+/** Events held in memory while the queue cannot be written (disk full); more are dropped and counted as lost. */
+const MAX_UNWRITTEN = 100_000;
 
 export class EndpointSink {
   private readonly counters = { events: 0, successes: 0, failures: 0, errors: 0, lost: 0 };
@@ -57,6 +59,10 @@ export class EndpointSink {
   /** Accepts one serialized event; it is on disk shortly after (see flushed()). Never throws, never blocks. */
   enqueue(eventJson: string): void {
     this.counters.events++;
+    if (this.unwritten.length >= MAX_UNWRITTEN) {
+      if (this.counters.lost++ === 0) this.log.error({ endpoint: this.config.name, queue: this.queue.directory }, 'notification queue not writable and memory buffer full: dropping events');
+      return;
+    }
     this.unwritten.push(eventJson);
     this.flushing ??= this.flushLoop();
   }

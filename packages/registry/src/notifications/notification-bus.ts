@@ -61,6 +61,7 @@ export class NotificationBus {
         locks.push(await QueueLock.acquire(directory).catch(unusable(endpoint.name, directory)));
         const queue = await DiskQueue.open(directory, {
           onDamaged: (file, line) => options.log.error({ endpoint: endpoint.name, file, line }, 'skipping a damaged line in the notification queue'),
+          onMissing: (file, events) => options.log.error({ endpoint: endpoint.name, file, events }, 'a notification queue file was removed before delivery: its events are lost'),
         }).catch(unusable(endpoint.name, directory));
         const sink = new EndpointSink(endpoint, queue, options.log);
         routes.push({ sink, ignoredMediaTypes: new Set(endpoint.ignoredMediaTypes), ignoredActions: new Set(endpoint.ignoredActions) });

@@ -1,7 +1,7 @@
 // The on-disk queue behind each endpoint: what was appended survives a reopen, comes out in order, and
 // leaves only when acknowledged; a half-delivered batch resumes where delivery stopped.
 import { expect } from 'chai';
-import { readdir, writeFile } from 'node:fs/promises';
+import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cleanupTestbed, tempDir } from '@private-registry/testbed';
 import { DiskQueue } from '../../src/notifications/disk-queue.js';
@@ -72,5 +72,18 @@ describe('notifications: disk queue', function () {
     expect(await drain(reopened)).to.deep.equal([1, 2, 3]);
     expect(damaged).to.deep.equal([2]);
     expect(await readdir(dir)).to.deep.equal([]);
+  });
+
+  it('counts a batch removed behind its back as gone, and makes the directory again for the next append', async () => {
+    const dir = (await tempDir('queue')).path;
+    const missing: number[] = [];
+    const queue = await DiskQueue.open(dir, { onMissing: (_file, events) => missing.push(events) });
+    await queue.append([event(1), event(2)]);
+    await rm(dir, { recursive: true });
+    await queue.append([event(3)]);
+    expect(queue.size).to.equal(3);
+    expect(await drain(queue)).to.deep.equal([3]);
+    expect(missing).to.deep.equal([2]);
+    expect(queue.size).to.equal(0);
   });
 });
