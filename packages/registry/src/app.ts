@@ -14,6 +14,7 @@ import { healthPathOf, serveHealth } from './http/health-routes.js';
 import { StorageReadiness } from './storage/storage-readiness.js';
 import { answerUnrouted } from './http/unserved-requests.js';
 import type { AccessGate } from './auth/access-gate.js';
+import type { NotificationBus } from './notifications/notification-bus.js';
 
 /** The built-in token service's handler (GET/POST <prefix>/auth/token). */
 export type TokenEndpoint = (req: IncomingMessage, res: ServerResponse, query: URLSearchParams) => Promise<void>;
@@ -39,6 +40,8 @@ export interface RegistryAppOptions {
   access?: AccessGate;
   /** The built-in token service, when configured. */
   tokenEndpoint?: TokenEndpoint;
+  /** Webhook notifications, when an endpoint is configured. */
+  notifications?: NotificationBus;
 }
 
 export interface RegistryApp {
@@ -50,6 +53,7 @@ export interface RegistryApp {
 export function createRegistryApp(options: RegistryAppOptions): RegistryApp {
   const services = new RegistryServices(options.driver, options.policy);
   if (options.mirror !== undefined) services.mirror = createMirror(options.mirror, services, options.log);
+  services.notifications = options.notifications;
   const readiness = options.readiness ?? new StorageReadiness(options.driver, options.log);
   const prefix = (options.prefix ?? '').replace(/\/+$/, '');
   const v2Root = `${prefix}/v2`;

@@ -13,13 +13,17 @@ import { scheduleGc } from './gc/gc-schedule.js';
 import { PullRecorder } from './gc/pull-recorder.js';
 import { startDebugServer } from './debug-server.js';
 import { join } from 'node:path';
+import { hostname } from 'node:os';
 import type { RegistryServices } from './services/registry-services.js';
+import { NotificationBus } from './notifications/notification-bus.js';
 
 export interface RunningRegistry {
   url: string;
   port: number;
   services: RegistryServices;
   log: Logger;
+  /** Webhook notifications when an endpoint is configured (its stats() feed the metrics). */
+  notifications: NotificationBus | undefined;
   close(): Promise<void>;
 }
 
@@ -63,7 +67,10 @@ export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFo
   // A broken htpasswd file or signing key stops startup here, naming the file and line.
   // Imported only with auth on: an open registry never loads bcrypt, jose, picomatch or the rate limiter.
   const accessControl = config.auth === undefined ? undefined : await (await import('./auth/auth-setup.js')).createAccessControl(config.auth, { driver, log, http: config.http });
+  // Opens the on-disk queues (and starts sending what a previous run left) before anything listens.
+  const notifications = await NotificationBus.start(config.notifications, { log, sourceAddr: `${hostname()}:${address.port}` });
   const { app, services } = createRegistryApp({
+    ...(notifications ? { notifications } : {}),
     ...(accessControl ? { access: accessControl.gate } : {}),
     ...(accessControl?.tokenEndpoint ? { tokenEndpoint: accessControl.tokenEndpoint } : {}),
     driver,
@@ -122,6 +129,7 @@ export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFo
     port: listener.port,
     services,
     log,
+    notifications,
     close: async () => {
       stopPurge();
       await stopGc();
@@ -130,6 +138,8 @@ export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFo
       accessControl?.close();
       services.mirror?.close();
       await Promise.all([listener.close(), debug?.close()]);
+      // After the listener: requests that drained have queued their events; these reach the disk now.
+      await notifications?.close();
     },
   };
 }

@@ -141,7 +141,25 @@ export const CONFIG_KEYS: KeySpec = struct({
   tags: struct({ maxtags: scalar }),
   auth,
   middleware: ignored,
-  notifications: ignored,
+  // distribution's webhook endpoints, plus ours: queuedirectory (the durable delivery queues).
+  notifications: struct({
+    events: { ...struct({ includereferences: scalar }), env: 'EVENTCONFIG' },
+    endpoints: {
+      kind: 'list',
+      items: struct({
+        name: scalar,
+        disabled: scalar,
+        url: scalar,
+        headers: { kind: 'map', values: { kind: 'list', items: scalar } },
+        timeout: scalar,
+        threshold: scalar,
+        backoff: scalar,
+        ignoredmediatypes: { kind: 'list', items: scalar },
+        ignore: struct({ mediatypes: { kind: 'list', items: scalar }, actions: { kind: 'list', items: scalar } }),
+      }),
+    },
+    queuedirectory: scalar,
+  }),
   redis: ignored,
   health: ignored,
   proxy: struct({
@@ -195,8 +213,12 @@ const SECRET_KEY = /secret|password|passwd|token|credential|privatekey|accountke
 // auth.htpasswd.path a file name): the keys inside them are judged by their own names.
 const SECRET_LOOKING_SECTIONS = new Set(['auth.htpasswd', 'auth.token']);
 
+// Webhook headers carry the receiver's credentials (Authorization, X-Api-Key...) under any name.
+const NOTIFICATION_HEADERS = /^notifications\.endpoints(\.\d+|\[\d+\])\.headers\./i;
+
 /** True when a dotted key path names a secret, whose value no message may show. */
 export function isSecretKey(path: string): boolean {
+  if (NOTIFICATION_HEADERS.test(path)) return true;
   const segments = path.split('.');
   return segments.some((segment, i) => SECRET_KEY.test(segment) && !SECRET_LOOKING_SECTIONS.has(segments.slice(0, i + 1).join('.').toLowerCase()));
 }

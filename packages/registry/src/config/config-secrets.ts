@@ -1,5 +1,5 @@
 // A copy of a RegistryConfig that is safe to print (e.g. a "show config" command): secret values
-// (http.secret, S3 keys, passwords in sections kept raw, a password inside a URL) replaced by a marker.
+// (http.secret, S3 keys, passwords in sections kept raw, a password inside a URL, webhook header values) replaced by a marker.
 import { isSecretKey } from './config-keys.js';
 import { REDACTED, redactUrlPassword } from './effective-config.js';
 import type { RegistryConfig } from './registry-config.js';
@@ -13,6 +13,14 @@ export function redactConfig(config: RegistryConfig): RegistryConfig {
     storage: { ...config.storage, s3: config.storage.s3 === undefined ? undefined : redactTree(config.storage.s3, 'storage.s3') },
     raw: redactTree(config.raw, ''),
     mail: config.mail === undefined ? undefined : { ...config.mail, password: config.mail.password === undefined ? undefined : REDACTED },
+    notifications: {
+      ...config.notifications,
+      endpoints: config.notifications.endpoints.map((endpoint) => ({
+        ...endpoint,
+        url: redactUrlPassword(endpoint.url),
+        headers: Object.fromEntries(Object.keys(endpoint.headers).map((name) => [name, [REDACTED]])),
+      })),
+    },
   };
 }
 

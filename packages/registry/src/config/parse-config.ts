@@ -10,6 +10,7 @@ import { mapNode, toPlain, type MapNode } from './config-tree.js';
 import { systemProbe, type RootDirectoryProbe } from './default-root.js';
 import { flavorFromEnv, isFlavorsFile, selectFlavor } from './flavors.js';
 import { readMail } from './mail-section.js';
+import { readNotifications } from './notifications-section.js';
 import { readAuth } from './auth-section.js';
 import { applyEnvOverrides } from './env-overrides.js';
 import { readHttp } from './http-section.js';
@@ -56,16 +57,21 @@ export function parseConfig(yamlText: string | undefined, env: NodeJS.ProcessEnv
 
   const probe = options.probe ?? systemProbe(env);
   const section = ConfigSection.root(root, { source, origins, warnings, cwd: options.cwd ?? process.cwd(), probe });
+  // Read in this order (the first bad value is the one reported); notifications default below the storage root.
+  const version = readVersion(section, yamlText === undefined ? 'none' : flavor === undefined ? 'file' : 'flavors');
+  const log = readLog(section);
+  const storage = readStorage(section, yamlText !== undefined);
   const config: RegistryConfig = {
-    version: readVersion(section, yamlText === undefined ? 'none' : flavor === undefined ? 'file' : 'flavors'),
-    log: readLog(section),
-    storage: readStorage(section, yamlText !== undefined),
+    version,
+    log,
+    storage,
     http: readHttp(section),
     catalog: { maxEntries: readPageLimit(section.section('catalog'), 'maxentries', DEFAULT_CATALOG_MAX_ENTRIES) },
     tags: { maxTags: readPageLimit(section.section('tags'), 'maxtags', DEFAULT_TAGS_MAX_TAGS) },
     proxy: readProxy(section),
     mail: readMail(section),
     auth: readAuth(section),
+    notifications: readNotifications(section, storage),
     ignoredKeys: audit.ignored,
     raw: toPlain(root) as Record<string, unknown>,
   };

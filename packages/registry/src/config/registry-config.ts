@@ -164,6 +164,34 @@ export interface MailConfig {
   to: string[];
 }
 
+export type NotificationAction = 'push' | 'pull' | 'delete' | 'mount';
+
+/** One of `notifications.endpoints` (distribution's Endpoint), defaults applied; disabled ones are left out. */
+export interface NotificationEndpointConfig {
+  name: string;
+  /** Where events are POSTed. May hold a password (https://user:pass@host): never log it unredacted. */
+  url: string;
+  /** Static headers on every request, name → values. Values are credentials: never log them. */
+  headers: Record<string, string[]>;
+  timeoutMs: number;
+  /** Consecutive failures before each retry waits `backoffMs`. */
+  threshold: number;
+  backoffMs: number;
+  /** `ignoredmediatypes` and `ignore.mediatypes` together: events whose target has one are not sent. */
+  ignoredMediaTypes: string[];
+  /** `ignore.actions`: events with one of these actions are not sent. */
+  ignoredActions: string[];
+}
+
+export interface NotificationsConfig {
+  /** Enabled endpoints; empty when none (then no event is built at all). */
+  endpoints: NotificationEndpointConfig[];
+  /** `notifications.queuedirectory` (ours): the on-disk delivery queues; default `<filesystem root>/notifications`. */
+  queueDirectory: string | undefined;
+  /** `notifications.events.includereferences`: manifest events list the manifest's references. */
+  includeReferences: boolean;
+}
+
 /** One rule of `auth.access`: repositories by glob, whom it applies to, what it grants. */
 export interface AccessRule {
   /** Globs over repository names: `*` one path segment, `**` any number of segments. */
@@ -241,6 +269,7 @@ export interface RegistryConfig {
   mail: MailConfig | undefined;
   /** Undefined when no `auth` section is configured: an open registry. */
   auth: AuthConfig | undefined;
+  notifications: NotificationsConfig;
   /**
    * Dotted paths (as written) of distribution keys present in the configuration that we do not support
    * yet and ignore, e.g. ["auth", "storage.cache"]: each also produced a warning. Lets the server refuse

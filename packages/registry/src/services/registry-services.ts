@@ -10,6 +10,7 @@ import { Catalog } from './catalog.js';
 import type { PullThrough } from '../mirror/pull-through.js';
 import type { PullRecorder } from '../gc/pull-recorder.js';
 import { SweepGuard } from '../gc/sweep-intent.js';
+import type { NotificationBus } from '../notifications/notification-bus.js';
 
 export interface RegistryPolicy {
   /** storage.delete.enabled: off → every DELETE answers 405 UNSUPPORTED. */
@@ -33,6 +34,8 @@ export class RegistryServices {
   pulls: PullRecorder | undefined;
   /** What writers check after linking, so a concurrent garbage collection never strands a push. */
   readonly sweepGuard: SweepGuard;
+  /** Webhook notifications (set by the app when an endpoint is configured): the handlers report events to it. */
+  notifications: NotificationBus | undefined;
 
   constructor(
     readonly driver: StorageDriver,

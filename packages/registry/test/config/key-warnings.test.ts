@@ -5,7 +5,7 @@ import { parse, withVersion } from './config-test-helpers.js';
 
 describe('config: warnings for unsupported and unknown keys', function () {
   it('names each top-level section distribution has and we do not run yet, and keeps it in raw', function () {
-    const sections = ['notifications', 'redis', 'health', 'validation', 'compatibility', 'middleware', 'reporting', 'policy'];
+    const sections = ['redis', 'health', 'validation', 'compatibility', 'middleware', 'reporting', 'policy'];
     const file = withVersion(sections.map((s) => `${s}:\n  something: 1\n`).join(''));
     const { config, warnings } = parse(file);
     expect(warnings).to.deep.equal(sections.map((s) => `configuration key "${s}" is not supported yet and is ignored`));
@@ -29,8 +29,8 @@ describe('config: warnings for unsupported and unknown keys', function () {
   });
 
   it('words it exactly as the operator will read it', function () {
-    const { warnings } = parse(withVersion('notifications:\n  endpoints: []\n'));
-    expect(warnings).to.deep.equal(['configuration key "notifications" is not supported yet and is ignored']);
+    const { warnings } = parse(withVersion('redis:\n  addrs: []\n'));
+    expect(warnings).to.deep.equal(['configuration key "redis" is not supported yet and is ignored']);
   });
 
   it('names nested keys we do not support by their path', function () {

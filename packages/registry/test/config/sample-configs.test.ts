@@ -373,7 +373,6 @@ describe('config: distribution sample files', function () {
         'middleware',
         'http.http2',
         'http.h2c',
-        'notifications',
         'redis',
         'health',
         'validation',

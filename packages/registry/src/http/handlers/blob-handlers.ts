@@ -1,5 +1,6 @@
 // GET/HEAD/DELETE /v2/<name>/blobs/<digest>: streaming reads with byte ranges, or a redirect.
 import { pipeline } from 'node:stream/promises';
+import type { Digest } from '../../oci/digest.js';
 import type { BlobTransfer } from '../../mirror/blob-transfer.js';
 import { canWriteItself } from '../../storage/storage-driver.js';
 import { blobPathDigest } from '../path-references.js';
@@ -9,6 +10,13 @@ import { requireDeleteAllowed } from './write-policy.js';
 
 export async function getBlob(ctx: RequestContext): Promise<void> {
   const digest = blobPathDigest(ctx.reference);
+  const size = await sendBlob(ctx, digest);
+  // HEAD too, and after a redirect: distribution reports a pull whenever it served the blob.
+  ctx.services.notifications?.blobPulled(ctx, { digest, size });
+}
+
+/** Answers GET/HEAD of a blob; returns its size when known (a blob still arriving from upstream may not say). */
+async function sendBlob(ctx: RequestContext, digest: Digest): Promise<number | undefined> {
   const { blobs } = ctx.services;
   const common = {
     'Docker-Content-Digest': digest.value,
@@ -24,26 +32,26 @@ export async function getBlob(ctx: RequestContext): Promise<void> {
       const size = await mirror.blobSize(ctx.name, digest, route);
       ctx.res.writeHead(200, { ...common, 'Content-Length': size });
       ctx.res.end();
-      return;
+      return size;
     }
     const found = await mirror.blob(ctx.name, digest, route);
     if (found.kind === 'transfer') {
       await sendFromTransfer(ctx, found.transfer, common);
-      return;
+      return found.transfer.size;
     }
   }
   const descriptor = await blobs.stat(ctx.name, digest);
   if (ctx.req.method === 'HEAD') {
     ctx.res.writeHead(200, { ...common, 'Content-Length': descriptor.size });
     ctx.res.end();
-    return;
+    return descriptor.size;
   }
   const range = parseRange(headerValue(ctx.req.headers.range), descriptor.size);
   const content = await blobs.open(descriptor, range ?? undefined);
   if (content.kind === 'redirect') {
     ctx.res.writeHead(307, { Location: content.url, 'Docker-Content-Digest': digest.value, 'Content-Length': 0 });
     ctx.res.end();
-    return;
+    return descriptor.size;
   }
   if (range) {
     ctx.res.writeHead(206, {
@@ -56,6 +64,7 @@ export async function getBlob(ctx: RequestContext): Promise<void> {
   }
   if (canWriteItself(content.stream)) await content.stream.writeTo(ctx.res);
   else await pipeline(content.stream, ctx.res);
+  return descriptor.size;
 }
 
 /** A blob still arriving from upstream: served as it comes, ranges included when the size is known. */
@@ -75,6 +84,7 @@ export async function deleteBlob(ctx: RequestContext): Promise<void> {
   const digest = blobPathDigest(ctx.reference);
   await ctx.services.blobs.unlink(ctx.name, digest);
   sendEmpty(ctx, 202, { 'Docker-Content-Digest': digest.value });
+  ctx.services.notifications?.blobDeleted(ctx, digest);
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

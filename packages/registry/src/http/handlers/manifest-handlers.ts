@@ -6,6 +6,7 @@ import { RegistryError } from '../../oci/registry-errors.js';
 import { manifestDeleteReference, manifestReadReference, manifestWriteReference } from '../path-references.js';
 import { contentLength, locationFor, mayDo, sendEmpty, type RequestContext } from '../request-context.js';
 import { requireDeleteAllowed, requireWritable } from './write-policy.js';
+import { declaredMediaType } from '../../notifications/notification-event.js';
 
 function tooLarge(): RegistryError {
   return new RegistryError('MANIFEST_TOO_LARGE', `manifest exceeds ${MAX_MANIFEST_BYTES} bytes`, { status: 413 });
@@ -43,6 +44,8 @@ export async function getManifest(ctx: RequestContext): Promise<void> {
   ctx.res.end(ctx.req.method === 'HEAD' ? undefined : manifest.content);
   // For retention's keeppulledwithin: a HEAD counts (an up-to-date `docker pull` stops at one).
   ctx.services.pulls?.record(ctx.name, manifest.digest);
+  // HEAD too: distribution reports a pull for both (the event's request.method tells them apart).
+  ctx.services.notifications?.manifestPulled(ctx, manifest, reference.kind === 'tag' ? reference.tag : undefined);
 }
 
 export async function putManifest(ctx: RequestContext): Promise<void> {
@@ -60,6 +63,7 @@ export async function putManifest(ctx: RequestContext): Promise<void> {
   };
   if (result.subject) headers['OCI-Subject'] = result.subject.value;
   sendEmpty(ctx, 201, headers);
+  ctx.services.notifications?.manifestPushed(ctx, { digest: result.digest, mediaType: declaredMediaType(content, contentType), content }, reference.kind === 'tag' ? reference.tag : undefined);
 }
 
 /**
@@ -79,7 +83,13 @@ async function requireOverwriteAllowed(ctx: RequestContext, tag: string, content
 export async function deleteManifest(ctx: RequestContext): Promise<void> {
   requireDeleteAllowed(ctx);
   const reference = manifestDeleteReference(ctx.name, ctx.reference);
-  if (reference.kind === 'tag') await ctx.services.tags.untag(ctx.name, reference.tag);
-  else await ctx.services.manifests.delete(ctx.name, reference.digest);
+  const { notifications } = ctx.services;
+  if (reference.kind === 'tag') {
+    await ctx.services.tags.untag(ctx.name, reference.tag);
+    notifications?.tagDeleted(ctx, reference.tag);
+  } else {
+    await ctx.services.manifests.delete(ctx.name, reference.digest);
+    notifications?.manifestDeleted(ctx, reference.digest);
+  }
   sendEmpty(ctx, 202, {});
 }

@@ -43,6 +43,7 @@ export async function startUpload(ctx: RequestContext): Promise<void> {
       if ((await ctx.services.sweepGuard.conflicts([digest.value])).length === 0) {
         ctx.req.resume();
         sendBlobCreated(ctx, descriptor);
+        ctx.services.notifications?.blobMounted(ctx, descriptor, ctx.query.get('from') ?? undefined);
         return;
       }
       if (!wasLinked) await blobs.unlink(ctx.name, digest).catch(() => undefined);
@@ -53,6 +54,7 @@ export async function startUpload(ctx: RequestContext): Promise<void> {
     const length = contentLength(ctx.req);
     const blob = await uploads.uploadWhole(ctx.name, parseDigest(digestParam), ctx.req, length === undefined ? {} : { length });
     sendBlobCreated(ctx, blob);
+    ctx.services.notifications?.blobPushed(ctx, blob);
     return;
   }
   ctx.req.resume();
@@ -125,6 +127,7 @@ export async function completeUpload(ctx: RequestContext): Promise<void> {
     ? await uploads.complete(ctx.name, ctx.reference, digest, ctx.req, chunkOptions(ctx))
     : await uploads.complete(ctx.name, ctx.reference, digest);
   sendBlobCreated(ctx, blob);
+  ctx.services.notifications?.blobPushed(ctx, blob);
 }
 
 export async function cancelUpload(ctx: RequestContext): Promise<void> {
