@@ -54,7 +54,15 @@ const storage: KeySpec = {
       readonly: struct({ enabled: scalar }),
     }),
     // Ours: the online garbage collector (retention policies are the top-level `retention` list).
-    gc: struct({ enabled: scalar, interval: scalar, graceperiod: scalar, deleteuntagged: scalar, dryrun: scalar, lockexpiry: scalar }),
+    gc: struct({
+      enabled: scalar,
+      interval: scalar,
+      graceperiod: scalar,
+      deleteuntagged: scalar,
+      dryrun: scalar,
+      lockexpiry: scalar,
+      etcd: struct({ endpoints: { kind: 'list', items: scalar }, key: scalar, cafile: scalar, certfile: scalar, keyfile: scalar, username: scalar, password: scalar }),
+    }),
     cache: ignored,
     tag: ignored,
   },

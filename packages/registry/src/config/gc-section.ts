@@ -6,7 +6,7 @@ import { parseHumanDuration } from '../auth/human-duration.js';
 import { parseGoDuration } from './go-duration.js';
 import { DEFAULT_GC } from './config-defaults.js';
 import type { ConfigSection } from './config-section.js';
-import type { GcConfig, RetentionPolicy } from './registry-config.js';
+import type { GcConfig, GcEtcdConfig, RetentionPolicy } from './registry-config.js';
 
 const TAG_PATTERN = /^[A-Za-z0-9_.*?[\]-]{1,128}$/;
 
@@ -19,10 +19,29 @@ export function readGc(root: ConfigSection): GcConfig {
     deleteUntagged: gc.bool('deleteuntagged') ?? DEFAULT_GC.deleteUntagged,
     dryRun: gc.bool('dryrun') ?? DEFAULT_GC.dryRun,
     lockExpiryMs: gc.duration('lockexpiry') ?? DEFAULT_GC.lockExpiryMs,
+    etcd: readEtcd(gc.section('etcd')),
     retention: readRetention(root),
   };
   if (config.enabled && config.intervalMs <= 0) gc.fail('interval', 'must be greater than zero when gc is enabled');
   if (config.lockExpiryMs < 1000) gc.fail('lockexpiry', 'must be at least 1s (a sweeper renews its lock every third of it)');
+  return config;
+}
+
+const DEFAULT_LOCK_KEY = '/private-registry/gc/lock';
+
+function readEtcd(etcd: ConfigSection): GcEtcdConfig | undefined {
+  if (!etcd.present) return undefined;
+  const endpoints = (etcd.stringList('endpoints') ?? []).flatMap((e) => e.split(',')).map((e) => e.trim()).filter((e) => e !== '');
+  if (endpoints.length === 0) etcd.fail('endpoints', 'is required when storage.gc.etcd is present (e.g. ["http://10.0.0.1:2379"])');
+  for (const endpoint of endpoints) if (!/^https?:\/\/[^/\s]+\/?$/.test(endpoint)) etcd.fail('endpoints', `${JSON.stringify(endpoint)} is not an etcd endpoint (http(s)://host:port)`);
+  const config: GcEtcdConfig = { endpoints, key: etcd.string('key') ?? DEFAULT_LOCK_KEY };
+  const optional = { cafile: 'caFile', certfile: 'certFile', keyfile: 'keyFile', username: 'username', password: 'password' } as const;
+  for (const [name, field] of Object.entries(optional)) {
+    const value = etcd.string(name);
+    if (value !== undefined && value !== '') config[field] = value;
+  }
+  if ((config.certFile === undefined) !== (config.keyFile === undefined)) etcd.fail('certfile', 'certfile and keyfile go together: give both or neither');
+  if (config.username !== undefined && config.password === undefined) etcd.fail('password', 'is required with username');
   return config;
 }
 

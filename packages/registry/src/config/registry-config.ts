@@ -106,7 +106,21 @@ export interface GcConfig {
   dryRun: boolean;
   /** How long a sweeper's lock outlives it when it dies without releasing it. */
   lockExpiryMs: number;
+  /** `storage.gc.etcd`: take the sweep lock in etcd (a lease) instead of the store. */
+  etcd: GcEtcdConfig | undefined;
   retention: RetentionPolicy[];
+}
+
+export interface GcEtcdConfig {
+  endpoints: string[];
+  /** The lock's key; replicas sharing a store must use the same one. */
+  key: string;
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+  username?: string;
+  /** Never log it. */
+  password?: string;
 }
 
 export interface StorageConfig {

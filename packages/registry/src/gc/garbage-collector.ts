@@ -15,14 +15,14 @@ import type { StorageDriver } from '../storage/storage-driver.js';
 import { isPathNotFound } from '../storage/storage-errors.js';
 import { deleteIfPresent, readLink } from '../services/link-files.js';
 import type { RegistryServices } from '../services/registry-services.js';
-import type { GcConfig, RetentionPolicy } from '../config/registry-config.js';
+import type { GcConfig, GcEtcdConfig, RetentionPolicy } from '../config/registry-config.js';
 import { repositoryMatcher } from '../auth/repository-matcher.js';
 import { silentProgress, type ProgressReport } from '../maintenance/progress-report.js';
 import { forEachLimited, scanBlobs, scanRepositories, type RepositoryInventory, type TagEntry } from './store-inventory.js';
 import { decideTags, policyFor, type TagDecision } from './retention-rules.js';
 import { markRepository, type Marks } from './reachability.js';
 import { SweepIntent } from './sweep-intent.js';
-import { GcLock } from './gc-lock.js';
+import { GcLock, type SweepLock } from './gc-lock.js';
 import { readPullTime } from './pull-recorder.js';
 
 /** Deletions in flight at once: the store's latency, not the CPU, bounds a sweep. */
@@ -37,6 +37,8 @@ export interface GcRunOptions {
   /** Only tags and manifests of matching repositories are deleted (blobs are shared: all repositories are marked). */
   repository?: string;
   lockExpiryMs: number;
+  /** Take the sweep lock in etcd instead of the store. */
+  etcd?: GcEtcdConfig;
   progress?: ProgressReport;
   /** Called with each planned deletion (dry runs list them all). */
   onDecision?: (decision: GcDecision) => void;
@@ -78,6 +80,7 @@ export function gcOptionsOf(config: GcConfig, overrides: Partial<GcRunOptions> =
     gracePeriodMs: config.gracePeriodMs,
     retention: config.retention,
     lockExpiryMs: config.lockExpiryMs,
+    ...(config.etcd === undefined ? {} : { etcd: config.etcd }),
     ...overrides,
   };
 }
@@ -93,7 +96,7 @@ export class GarbageCollector {
   /** One collection. Throws GcLockBusyError when another sweep holds the lock. */
   async run(options: GcRunOptions): Promise<GcSummary> {
     const started = this.now();
-    const lock = options.dryRun ? undefined : new GcLock(this.driver, { expiryMs: options.lockExpiryMs, now: this.now });
+    const lock = options.dryRun ? undefined : await this.lockFor(options);
     await lock?.acquire();
     try {
       const plan = await this.plan(options, started);
@@ -104,6 +107,12 @@ export class GarbageCollector {
       options.progress?.stop();
       await lock?.release().catch((err: unknown) => this.log.warn({ err }, 'gc lock release failed (it expires by itself)'));
     }
+  }
+
+  private async lockFor(options: GcRunOptions): Promise<SweepLock> {
+    if (options.etcd === undefined) return new GcLock(this.driver, { expiryMs: options.lockExpiryMs, now: this.now });
+    const { EtcdGcLock } = await import('./etcd-gc-lock.js');
+    return new EtcdGcLock(options.etcd, options.lockExpiryMs);
   }
 
   private async plan(options: GcRunOptions, started: number): Promise<Plan> {
@@ -198,7 +207,7 @@ export class GarbageCollector {
     }
   }
 
-  private async sweep(plan: Plan, options: GcRunOptions, started: number, lock: GcLock): Promise<void> {
+  private async sweep(plan: Plan, options: GcRunOptions, started: number, lock: SweepLock): Promise<void> {
     const progress = options.progress ?? silentProgress;
     const graceLimit = started - options.gracePeriodMs;
     const doomed = [...plan.blobs.keys(), ...plan.manifests.map((m) => m.digest)];

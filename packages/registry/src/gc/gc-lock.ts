@@ -39,7 +39,18 @@ export interface GcLockOptions {
   now?: () => number;
 }
 
-export class GcLock {
+/** One sweep at a time: the store lock below, or an etcd lease (gc/etcd-gc-lock.ts) when etcd is configured. */
+export interface SweepLock {
+  /** Takes the lock or throws GcLockBusyError. */
+  acquire(): Promise<void>;
+  /** Throws GcLockLostError when the lock is no longer ours (checked before deleting). */
+  check(): Promise<void>;
+  release(): Promise<void>;
+  /** When the lock ends if its holder stops renewing it now (the sweep intent expires with it). */
+  readonly expiresAt: number;
+}
+
+export class GcLock implements SweepLock {
   private readonly owner = randomUUID();
   private readonly path = pathFor({ kind: 'gcLock' });
   private readonly now: () => number;

@@ -12,7 +12,7 @@ function gcOf(yaml: string) {
 
 describe('config: storage.gc and retention', function () {
   it('defaults to no online collection, a daily interval, an hour of grace and no retention', function () {
-    expect(gcOf('')).to.deep.equal({ enabled: false, intervalMs: DAY, gracePeriodMs: 3_600_000, deleteUntagged: false, dryRun: false, lockExpiryMs: 120_000, retention: [] });
+    expect(gcOf('')).to.deep.equal({ enabled: false, intervalMs: DAY, gracePeriodMs: 3_600_000, deleteUntagged: false, dryRun: false, lockExpiryMs: 120_000, etcd: undefined, retention: [] });
   });
 
   it('reads every key', function () {
@@ -31,6 +31,14 @@ describe('config: storage.gc and retention', function () {
   it('reads ages as Go durations or days and weeks, and keepreferrers: false', function () {
     const [policy] = gcOf(`retention:\n  - repository: "**"\n    keeppulledwithin: 2w\n    keeppushedwithin: 36h\n    untaggedafter: 1h30m\n    keepreferrers: false\n`).retention;
     expect(policy).to.deep.include({ keepPulledWithinMs: 14 * DAY, keepPushedWithinMs: 36 * 3_600_000, untaggedAfterMs: 5_400_000, keepReferrers: false });
+  });
+
+  it('reads storage.gc.etcd: the sweep lock in etcd', function () {
+    const gc = gcOf('  gc:\n    etcd:\n      endpoints: http://10.0.0.1:2379,http://10.0.0.2:2379\n      username: registry\n      password: s3cret\n');
+    expect(gc.etcd).to.deep.equal({ endpoints: ['http://10.0.0.1:2379', 'http://10.0.0.2:2379'], key: '/private-registry/gc/lock', username: 'registry', password: 's3cret' });
+    expectInvalid(() => gcOf('  gc:\n    etcd:\n      key: /x\n'), 'storage.gc.etcd.endpoints', 'is required');
+    expectInvalid(() => gcOf('  gc:\n    etcd:\n      endpoints: [10.0.0.1]\n'), 'storage.gc.etcd.endpoints', 'not an etcd endpoint');
+    expectInvalid(() => gcOf('  gc:\n    etcd:\n      endpoints: [http://e:2379]\n      username: u\n'), 'storage.gc.etcd.password', 'required with username');
   });
 
   it('refuses bad values, naming the key', function () {

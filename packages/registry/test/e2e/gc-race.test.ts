@@ -4,7 +4,8 @@
 // exactly the blobs the remaining images reference.
 import { expect } from 'chai';
 import { join } from 'node:path';
-import { assertSucceeded, cleanupTestbed, skopeo, startRegistryProcess, startS3rver, tempDir, type S3rver } from '@private-registry/testbed';
+import { readFile } from 'node:fs/promises';
+import { assertSucceeded, cleanupTestbed, skopeo, startEtcd, startRegistryProcess, startS3rver, tempDir, type S3rver } from '@private-registry/testbed';
 import { RegistryApiClient } from '../api/api-client.js';
 import { FilesystemDriver } from '../../src/storage/filesystem-driver.js';
 import { scanBlobs } from '../../src/gc/store-inventory.js';
@@ -79,17 +80,23 @@ describe('garbage collection racing pushes @e2e', function () {
   this.timeout(180_000);
   after(cleanupTestbed);
 
-  it('on the filesystem: every acknowledged image stays whole while the collector runs every second', async () => {
-    const registry = await startRegistryProcess({ config: GC_CONFIG });
+  it('on two replicas sharing one filesystem root, locking in etcd: every acknowledged image stays whole', async () => {
+    const etcd = await startEtcd();
+    const config = { ...GC_CONFIG, storage: { gc: { ...GC_CONFIG.storage.gc, etcd: { endpoints: [etcd.endpoint], key: '/gc-race/lock' } } } };
+    const a = await startRegistryProcess({ config });
+    const b = await startRegistryProcess({ config, rootDirectory: a.rootDirectory });
+    const logs = async () => `${await readFile(a.process.logFile, 'utf8')}\n${await readFile(b.process.logFile, 'utf8')}`;
     await race({
-      clients: [new RegistryApiClient(registry.url)],
-      hosts: [registry.host],
-      driver: async () => new FilesystemDriver({ rootDirectory: registry.rootDirectory }),
-      logs: async () => (await import('node:fs/promises')).readFile(registry.process.logFile, 'utf8'),
+      clients: [new RegistryApiClient(a.url), new RegistryApiClient(b.url)],
+      hosts: [a.host, b.host],
+      driver: async () => new FilesystemDriver({ rootDirectory: a.rootDirectory }),
+      logs,
       minRuns: 5,
       minDeleted: 20,
     });
-    await registry.stop();
+    const busy = (await logs()).split('\n').filter((line) => line.includes('gc skipped: another replica is collecting')).length;
+    expect(busy, 'runs skipped because the other replica held the etcd lock').to.be.greaterThan(0);
+    await Promise.all([a.stop(), b.stop()]);
   });
 
   it('on two replicas sharing one S3 bucket: one sweep at a time, and every acknowledged image stays whole', async () => {
