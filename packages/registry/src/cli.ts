@@ -12,6 +12,7 @@ import { registerUserCommand } from './user-command.js';
 import { registerTokenCommand } from './token-command.js';
 import { registerKeysCommand } from './keys-command.js';
 import { registerGcCommand } from './gc-command.js';
+import { registerFsckCommand } from './fsck-command.js';
 
 const CONFIG_HELP = `
 The configuration file is --config FILE (or the argument), else $REGISTRY_CONFIGURATION_PATH, else
@@ -99,6 +100,7 @@ registerUserCommand(program);
 registerTokenCommand(program);
 registerKeysCommand(program);
 registerGcCommand(program);
+registerFsckCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   // Startup errors (bad configuration, port in use) are the operator's to fix: one clear line.

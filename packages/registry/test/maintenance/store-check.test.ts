@@ -1,0 +1,102 @@
+// fsck on a real store (in-process registry on a temp directory), corrupted on purpose in several ways.
+import { expect } from 'chai';
+import { readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { checkStore } from '../../src/maintenance/store-check.js';
+import { repairStore } from '../../src/maintenance/store-repair.js';
+import { summarize } from '../../src/maintenance/fsck-findings.js';
+import { pathFor } from '../../src/storage/path-spec.js';
+import { parseDigest } from '../../src/oci/digest.js';
+import { blobDescriptor, imageIndex, LINUX_AMD64, MediaType, randomBlob } from '../api/oci-content.js';
+import { useGcFixture } from '../gc/gc-fixture.js';
+
+describe('fsck: store checks and repairs', function () {
+  this.timeout(20_000);
+  const fixture = useGcFixture();
+  const file = (path: string) => join(fixture().registry.rootDirectory, path);
+  const blobFile = (digest: string) => file(pathFor({ kind: 'blobData', digest: parseDigest(digest) }));
+
+  it('finds nothing wrong in a store the registry wrote', async () => {
+    const { client, driver } = fixture();
+    const image = await client.pushImage('app', 'v1');
+    await client.pushArtifact('app', blobDescriptor(image.manifest, MediaType.OciManifest), { artifactType: 'application/vnd.example.sig' });
+    const check = await checkStore(driver);
+    expect(check.findings).to.deep.equal([]);
+    expect(check.counts).to.include({ manifests: 2, tags: 1 });
+    expect(check.counts.bytesVerified).to.be.greaterThan(1024);
+  });
+
+  it('finds each kind of damage, repairs what it can without deleting data, and is clean after', async () => {
+    const { client, driver } = fixture();
+    const kept = await client.pushImage('app', 'v1');
+    const signature = await client.pushArtifact('app', blobDescriptor(kept.manifest, MediaType.OciManifest), { artifactType: 'application/vnd.example.sig' });
+    const orphan = await client.pushBlob('app', randomBlob(2000));
+    const gone = await client.pushBlob('app', randomBlob(100));
+    const untagged = await client.pushImage('app', 'doomed');
+    // A truncated blob nothing references; a layer link holding garbage; a link to a blob that is gone; a tag
+    // whose revision is gone; the referrers index lost (as in a store distribution wrote).
+    await truncate(blobFile(orphan.digest), 10);
+    const linkPath = file(pathFor({ kind: 'layerLink', name: 'app', digest: parseDigest(kept.layers[0]!.digest) }));
+    await writeFile(linkPath, 'not a digest');
+    await rm(join(blobFile(gone.digest), '..'), { recursive: true });
+    await rm(file(pathFor({ kind: 'manifestRevision', name: 'app', digest: parseDigest(untagged.manifest.digest) })), { recursive: true });
+    await rm(file(`docker/registry/v2/repositories/app/_referrers`), { recursive: true });
+
+    const check = await checkStore(driver);
+    const brief = check.findings.map((f) => `${f.kind} ${f.object}`).sort();
+    expect(brief).to.deep.equal(['corrupt blob', 'corrupt layer link', 'dangling layer link', 'dangling layer link', 'dangling tag', 'missing referrer link']);
+    expect(check.findings.find((f) => f.object === 'blob')?.path).to.equal(pathFor({ kind: 'blobData', digest: parseDigest(orphan.digest) }));
+    expect(check.findings.find((f) => f.object === 'tag')?.problem).to.match(/^app:doomed points at sha256:/);
+
+    await repairStore(driver, check, '20261203T000000Z');
+    expect(summarize(check.findings, check.counts, 0)).to.include({ corrupt: 2, dangling: 3, missing: 1, repaired: 6, remaining: 0 });
+    // The corrupt blob is in the quarantine, byte for byte.
+    const quarantined = await readFile(file(pathFor({ kind: 'quarantinedBlob', stamp: '20261203T000000Z', digest: parseDigest(orphan.digest) })));
+    expect(quarantined.length).to.equal(10);
+    expect((await checkStore(driver)).findings).to.deep.equal([]);
+    expect(await client.tagsOf('app')).to.deep.equal(['v1']);
+    expect(await client.blobExists('app', kept.layers[0]!.digest)).to.equal(true);
+    const referrers = (await client.get(`/v2/app/referrers/${kept.manifest.digest}`)).json<{ manifests: { digest: string }[] }>();
+    expect(referrers.manifests.map((m) => m.digest)).to.deep.equal([signature.digest]);
+  });
+
+  it('reports a layer whose bytes changed and the image that needs it; the image stays reported after repair', async () => {
+    const { client, driver } = fixture();
+    const image = await client.pushImage('app', 'v1');
+    const layer = image.layers[0]!.digest;
+    const bytes = await readFile(blobFile(layer));
+    bytes[0] = bytes[0]! ^ 0xff;
+    await writeFile(blobFile(layer), bytes);
+    const check = await checkStore(driver);
+    expect(check.findings.map((f) => `${f.kind} ${f.object}`).sort()).to.deep.equal(['corrupt blob', 'dangling layer link', 'missing blob']);
+    expect(check.findings.find((f) => f.kind === 'missing')?.problem).to.equal(`app@${image.manifest.digest} references it; it is corrupt`);
+    await repairStore(driver, check, '20261203T000001Z');
+    expect(summarize(check.findings, check.counts, 0)).to.include({ repaired: 2, remaining: 1 });
+    const after = await checkStore(driver);
+    expect(after.findings.map((f) => `${f.kind} ${f.object} ${f.problem}`)).to.deep.equal([`missing blob app@${image.manifest.digest} references it; it is not in the store`]);
+  });
+
+  it('reports a manifest whose bytes are garbage, and the revision and tag that point at it', async () => {
+    const { client, driver } = fixture();
+    const image = await client.pushImage('app', 'v1');
+    await writeFile(blobFile(image.manifest.digest), 'garbage');
+    const check = await checkStore(driver);
+    // The blob no longer matches its digest: corrupt, and the revision and tag point at it.
+    expect(check.findings.map((f) => `${f.kind} ${f.object}`).sort()).to.deep.equal(['corrupt blob', 'dangling revision link', 'dangling tag']);
+  });
+
+  it('reports a revision whose blob is not a manifest, and an index whose child the repository lost', async () => {
+    const { client, driver } = fixture();
+    const notManifest = await client.pushBlob('app', randomBlob(64));
+    await driver.putContent(pathFor({ kind: 'manifestRevisionLink', name: 'app', digest: parseDigest(notManifest.digest) }), Buffer.from(notManifest.digest));
+    const child = await client.pushImage('multi');
+    const index = imageIndex({ manifests: [{ ...blobDescriptor(child.manifest, MediaType.OciManifest), platform: LINUX_AMD64 }] });
+    await client.pushManifest('multi', 'v1', index);
+    await rm(file(pathFor({ kind: 'manifestRevision', name: 'multi', digest: parseDigest(child.manifest.digest) })), { recursive: true });
+    const check = await checkStore(driver);
+    expect(check.findings.map((f) => `${f.kind} ${f.object}: ${f.problem}`).sort()).to.deep.equal([
+      `corrupt manifest: revision app@${notManifest.digest} is not a manifest this registry can parse`,
+      `missing manifest: index multi@${index.digest} names it; the repository does not hold it`,
+    ]);
+  });
+});
