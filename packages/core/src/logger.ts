@@ -7,6 +7,8 @@ import { textDestination } from './text-log-line.js';
 export type { Logger };
 
 const LEVELS: readonly string[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+/** pino's number for `error`. */
+const ERROR_LEVEL = 50;
 
 export type LogFormat = 'json' | 'text' | 'logstash';
 export const LOG_FORMATS: readonly LogFormat[] = ['json', 'text', 'logstash'];
@@ -19,6 +21,11 @@ export interface LoggerOptions {
   destination?: NodeJS.WritableStream;
   /** Extra fields stamped on every line (service name, version). */
   base?: Record<string, unknown>;
+  /**
+   * Sees every error or fatal record, and every record with an `alert` field, as logged (before
+   * formatting): what email alerts are made of. Must not throw.
+   */
+  onAlert?: (fields: Record<string, unknown>, message: string) => void;
 }
 
 /** Maps distribution's level names (which include "warning") onto pino's. */
@@ -44,6 +51,24 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     // Secrets must never reach a log line, whatever a caller passes in.
     redact: { paths: ['password', '*.password', 'secret', '*.secret', 'authorization', '*.authorization', 'headers.authorization'], censor: '[redacted]' },
   };
+  const onAlert = options.onAlert;
+  if (onAlert !== undefined) {
+    opts.hooks = {
+      logMethod(args, method, level) {
+        const [first, second] = args as unknown[];
+        const fields = typeof first === 'object' && first !== null ? (first as Record<string, unknown>) : {};
+        if (level >= ERROR_LEVEL || 'alert' in fields) {
+          const message = typeof first === 'string' ? first : typeof second === 'string' ? second : '';
+          try {
+            onAlert(fields, message);
+          } catch {
+            // An alert that cannot be made must not stop the log line.
+          }
+        }
+        return method.apply(this, args as Parameters<typeof method>);
+      },
+    };
+  }
   const out = options.destination ?? stdoutDestination();
   const destination: DestinationStream = format === 'text' ? textDestination(out) : (out as DestinationStream);
   return pino(opts, destination);

@@ -12,6 +12,7 @@ import { registerUserCommand } from './user-command.js';
 import { registerTokenCommand } from './token-command.js';
 import { registerKeysCommand } from './keys-command.js';
 import { registerGcCommand } from './gc-command.js';
+import { AlertRelay } from './alerts/alert-relay.js';
 import { registerFsckCommand } from './fsck-command.js';
 
 const CONFIG_HELP = `
@@ -26,7 +27,8 @@ async function serve(configArg: string | undefined, options: { config?: string; 
   if (options.strict && loaded.unknownKeys.length > 0) {
     throw invalidConfig(loaded.unknownKeys[0] ?? '', `unknown configuration key${loaded.unknownKeys.length > 1 ? `s ${loaded.unknownKeys.map((k) => `"${k}"`).join(', ')}` : ''} (--strict)`);
   }
-  const log = loggerFor(loaded.config).child({ version: REGISTRY_VERSION });
+  const alerts = new AlertRelay();
+  const log = loggerFor(loaded.config, undefined, alerts).child({ version: REGISTRY_VERSION });
   const shutdown = (registry: RunningRegistry, signal: NodeJS.Signals): void => {
     log.info({ signal, drainTimeoutMs: loaded.config.http.drainTimeoutMs }, 'shutting down: finishing requests in flight');
     registry.close().then(
@@ -55,7 +57,7 @@ async function serve(configArg: string | undefined, options: { config?: string; 
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
-  registry = await startRegistry(loaded, log);
+  registry = await startRegistry(loaded, log, alerts);
   if (signalled !== undefined) shutdown(registry, signalled);
 }
 

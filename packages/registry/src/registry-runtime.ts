@@ -11,6 +11,9 @@ import { openRegistryWarning } from './open-registry-warning.js';
 import { scheduleUploadPurge } from './services/upload-purger.js';
 import { scheduleGc } from './gc/gc-schedule.js';
 import { PullRecorder } from './gc/pull-recorder.js';
+import { Alerter } from './alerts/alerter.js';
+import type { AlertRelay } from './alerts/alert-relay.js';
+import { REGISTRY_VERSION } from './http/registry-version.js';
 import { startDebugServer } from './debug-server.js';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
@@ -43,13 +46,17 @@ function tlsFiles(tls: TlsConfig | undefined): TlsFiles | undefined {
   return files;
 }
 
-export function loggerFor(config: RegistryConfig, destination?: NodeJS.WritableStream): Logger {
+export function loggerFor(config: RegistryConfig, destination?: NodeJS.WritableStream, alerts?: AlertRelay): Logger {
   const options = { level: config.log.level, format: config.log.formatter, base: { service: 'private-registry', ...config.log.fields } };
-  return createLogger(destination ? { ...options, destination } : options);
+  return createLogger({ ...options, ...(destination ? { destination } : {}), ...(alerts ? { onAlert: alerts.onAlert } : {}) });
 }
 
-export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFor(loaded.config)): Promise<RunningRegistry> {
+export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFor(loaded.config), alerts?: AlertRelay): Promise<RunningRegistry> {
   const { config } = loaded;
+  // Alert mails: only with somewhere to send them, and only when the logger feeds the relay.
+  const alerter = alerts !== undefined && config.mail !== undefined && config.mail.to.length > 0 ? new Alerter(config.mail, { log, version: REGISTRY_VERSION }) : undefined;
+  alerts?.attach(alerter?.fromLog);
+  if (alerter !== undefined && config.mail !== undefined) log.info({ smtp: `${config.mail.host}:${config.mail.port}`, to: config.mail.to, intervalMs: config.mail.intervalMs }, 'alert mails on');
   for (const warning of loaded.warnings) log.warn(warning);
   const address = config.http.listen;
   if (address.net !== 'tcp') {
@@ -136,6 +143,7 @@ export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFo
       await services.pulls?.close().catch((err: unknown) => log.warn({ err }, 'pull times not written at shutdown'));
       readiness.close();
       accessControl?.close();
+      await alerter?.close();
       services.mirror?.close();
       await Promise.all([listener.close(), debug?.close()]);
       // After the listener: requests that drained have queued their events; these reach the disk now.

@@ -183,9 +183,8 @@ export const CONFIG_KEYS: KeySpec = struct({
     },
     cache: struct({ maxsize: scalar, maxidle: scalar, interval: scalar }),
   }),
-  // Ours, not distribution's: where mail goes (the old registry's smtp_* keys map here). Read into
-  // RegistryConfig.mail; sending is the lifecycle notifications' job.
-  mail: struct({ host: scalar, port: scalar, username: scalar, password: scalar, tls: scalar, from: scalar, to: { kind: 'list', items: scalar } }),
+  // Ours, not distribution's: where alert mails go (the old registry's smtp_* keys map here); alerts/alerter.ts sends them.
+  mail: struct({ host: scalar, port: scalar, username: scalar, password: scalar, tls: scalar, from: scalar, to: { kind: 'list', items: scalar }, interval: scalar, insecureskipverify: scalar, cafile: scalar }),
   // Ours: tag retention policies per repository glob, applied by the garbage collector.
   retention: {
     kind: 'list',

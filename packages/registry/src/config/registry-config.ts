@@ -176,6 +176,12 @@ export interface MailConfig {
   from: string | undefined;
   /** Recipients (a comma-separated string is split). */
   to: string[];
+  /** Least time between two alert mails (`mail.interval`). */
+  intervalMs: number;
+  /** Accept any server certificate (test servers only). */
+  insecureSkipVerify: boolean;
+  /** CA bundle for the server's certificate. */
+  caFile: string | undefined;
 }
 
 export type NotificationAction = 'push' | 'pull' | 'delete' | 'mount';

@@ -31,7 +31,7 @@ export function scheduleGc(driver: StorageDriver, services: RegistryServices, co
             onOutcome({ result: 'skipped', reason: error.message });
             return;
           }
-          log.error({ err: error }, 'gc failed');
+          log.error({ err: error, alert: 'gc' }, 'gc failed');
           onOutcome({ result: 'failed', error, durationMs: Date.now() - started });
         },
       )

@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@private-registry/core';
 import { RegistryError } from '../oci/registry-errors.js';
-import { StorageUnavailableError, InvalidOffsetError, InvalidPathError } from '../storage/storage-errors.js';
+import { StorageError, StorageUnavailableError, InvalidOffsetError, InvalidPathError } from '../storage/storage-errors.js';
 
 function isClientAbort(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
@@ -27,6 +27,9 @@ export function sendError(req: IncomingMessage, res: ServerResponse, err: unknow
   } else if (err instanceof RegistryError && error.code === 'UNAVAILABLE') {
     // An outage we described ourselves (upstream or storage down): the cause is logged where it was seen.
     log.warn({ code: error.code, message: error.message, method: req.method, url: req.url }, 'service unavailable');
+  } else if (err instanceof StorageError) {
+    // The store failed under a request: an alert (mail) of its own kind.
+    log.error({ err, method: req.method, url: req.url, alert: 'storage' }, 'storage failed');
   } else if (error.status >= 500) {
     log.error({ err, method: req.method, url: req.url }, 'request failed');
   } else {

@@ -63,7 +63,7 @@ export class StorageReadiness {
     this.#last = { probe, at: Date.now() };
     if (probe.ok && before !== undefined && !before.ok) this.#log.info({ storage: this.#driver.name }, 'storage is answering again: ready');
     if (!probe.ok && (before === undefined || before.ok)) {
-      this.#log.warn({ storage: this.#driver.name, reason: probe.reason }, 'storage is not answering: storage operations answer 503 and /readyz is not ready until it is back');
+      this.#log.warn({ storage: this.#driver.name, reason: probe.reason, alert: 'storage' }, 'storage is not answering: storage operations answer 503 and /readyz is not ready until it is back');
     }
     if (!probe.ok) this.#scheduleRetry();
   }

@@ -98,7 +98,7 @@ describe('config: flavors files', function () {
 
   it('maps smtp_*, from_addr and to_addr (flat or under email_exceptions) into the mail section', function () {
     const flat = 'dev:\n  storage: local\n  smtp_host: mx\n  smtp_port: 587\n  smtp_login: me\n  smtp_password: pw\n  smtp_secure: true\n  from_addr: r@x.org\n  to_addr: a@x.org, b@x.org\n';
-    expect(parse(flat).config.mail).to.deep.equal({ host: 'mx', port: 587, username: 'me', password: 'pw', tls: true, from: 'r@x.org', to: ['a@x.org', 'b@x.org'] });
+    expect(parse(flat).config.mail).to.deep.equal({ host: 'mx', port: 587, username: 'me', password: 'pw', tls: true, from: 'r@x.org', to: ['a@x.org', 'b@x.org'], intervalMs: 900_000, insecureSkipVerify: false, caFile: undefined });
     const grouped = 'dev:\n  storage: local\n  email_exceptions:\n    smtp_host: mx\n    smtp_port: _env:SMTP_PORT:25\n    to_addr: a@x.org\n';
     expect(parse(grouped).config.mail).to.deep.include({ host: 'mx', port: 25, to: ['a@x.org'] });
   });
