@@ -12,12 +12,17 @@ import { scheduleUploadPurge } from './services/upload-purger.js';
 import { startDebugServer } from './debug-server.js';
 import { join } from 'node:path';
 import type { RegistryServices } from './services/registry-services.js';
+import type { RegistryMetrics } from './metrics/registry-metrics.js';
+import { instrumentDriver } from './storage/instrumented-driver.js';
+import { REGISTRY_VERSION } from './http/registry-version.js';
 
 export interface RunningRegistry {
   url: string;
   port: number;
   services: RegistryServices;
   log: Logger;
+  /** This process's metrics, when the debug listener serves them (the gc scheduler records its runs here). */
+  metrics?: RegistryMetrics;
   close(): Promise<void>;
 }
 
@@ -49,7 +54,12 @@ export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFo
   if (address.net !== 'tcp') {
     throw new Error(`invalid configuration: http.net: "unix" sockets are not supported yet`);
   }
-  const { driver, location } = await openStorage(config.storage, { warn: (message) => log.warn(message) });
+  const opened = await openStorage(config.storage, { warn: (message) => log.warn(message) });
+  const { location } = opened;
+  // Metrics only where something reads them: without the debug listener prom-client is never loaded.
+  const debugListen = config.http.debug?.listen;
+  const metrics = debugListen?.net === 'tcp' ? new (await import('./metrics/registry-metrics.js')).RegistryMetrics({ version: REGISTRY_VERSION }) : undefined;
+  const driver = metrics ? instrumentDriver(opened.driver, metrics.storage) : opened.driver;
   // A misconfigured store stops startup here (StorageMisconfiguredError); an unreachable one does not.
   const filesystemRoot = location.storage === 'filesystem' ? location.root : undefined;
   const probe = await preflightStorage(driver, { timeoutMs: STORAGE_CHECK_TIMEOUT_MS, ...(filesystemRoot === undefined ? {} : { filesystemRoot }) });
@@ -61,9 +71,11 @@ export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFo
   // A broken htpasswd file or signing key stops startup here, naming the file and line.
   // Imported only with auth on: an open registry never loads bcrypt, jose, picomatch or the rate limiter.
   const accessControl = config.auth === undefined ? undefined : await (await import('./auth/auth-setup.js')).createAccessControl(config.auth, { driver, log, http: config.http });
+  if (accessControl && metrics) accessControl.gate.observeFailures((reason) => metrics.authFailed(reason));
   const { app, services } = createRegistryApp({
     ...(accessControl ? { access: accessControl.gate } : {}),
     ...(accessControl?.tokenEndpoint ? { tokenEndpoint: accessControl.tokenEndpoint } : {}),
+    ...(metrics ? { metrics: metrics.http } : {}),
     driver,
     readiness,
     policy: {
@@ -92,12 +104,13 @@ export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFo
         if (err.code === 'EAFNOSUPPORT' || err.code === 'EADDRNOTAVAIL') return listenOn('0.0.0.0');
         throw err;
       });
-  const debugListen = config.http.debug?.listen;
+  if (metrics && services.mirror) metrics.watchMirror(services.mirror.stats);
+  const metricsPath = config.http.debug?.prometheus.path ?? '/metrics';
   const debug =
-    debugListen && debugListen.net === 'tcp'
-      ? await startDebugServer({ host: debugListen.host ?? '::', port: debugListen.port }, readiness, log, () => ({ ...(services.mirror ? { mirror: services.mirror.stats.snapshot() } : {}) }))
+    debugListen && debugListen.net === 'tcp' && metrics
+      ? await startDebugServer({ host: debugListen.host ?? '::', port: debugListen.port }, readiness, log, () => ({ ...(services.mirror ? { mirror: services.mirror.stats.snapshot() } : {}) }), { path: metricsPath, metrics })
       : undefined;
-  if (debug) log.info({ url: debug.url }, 'debug server listening (/debug/health, /debug/vars)');
+  if (debug) log.info({ url: debug.url, metrics: metricsPath }, `debug server listening (/debug/health, /debug/vars, ${metricsPath})`);
   const purging = config.storage.maintenance.uploadPurging;
   const stopPurge = purging.enabled
     ? scheduleUploadPurge(driver, { ...purging, firstRunMs: Math.min(FIRST_PURGE_DELAY_MS, purging.intervalMs) }, log)
@@ -115,6 +128,7 @@ export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFo
     port: listener.port,
     services,
     log,
+    ...(metrics ? { metrics } : {}),
     close: async () => {
       stopPurge();
       readiness.close();
