@@ -27,13 +27,16 @@ type CountedSocket = Socket & { [READ]?: number; [WRITTEN]?: number };
  * $bytes_sent): what the socket counted since the previous request on it ended. Exact without pipelining;
  * a body the server refused before reading it counts toward the next request on the connection.
  */
-function connectionBytes(req: IncomingMessage): { bytesIn: number; bytesOut: number } {
-  const socket = req.socket as CountedSocket | null;
-  if (socket === null) return { bytesIn: 0, bytesOut: 0 };
+function bytesReadFor(socket: CountedSocket): number {
   const read = socket.bytesRead;
-  const written = socket.bytesWritten;
-  const counted = { bytesIn: read - (socket[READ] ?? 0), bytesOut: written - (socket[WRITTEN] ?? 0) };
+  const counted = read - (socket[READ] ?? 0);
   socket[READ] = read;
+  return counted;
+}
+
+function bytesWrittenFor(socket: CountedSocket): number {
+  const written = socket.bytesWritten;
+  const counted = written - (socket[WRITTEN] ?? 0);
   socket[WRITTEN] = written;
   return counted;
 }
@@ -57,14 +60,18 @@ export function requestObserver(options: RequestObserverOptions): RequestObserve
     const record = startRecord(req, route);
     res.setHeader(REQUEST_ID_HEADER, record.id);
     if (log === undefined && metrics === undefined) return record;
-    const started = process.hrtime.bigint();
+    // performance.now(): a double, where hrtime.bigint() allocates.
+    const started = performance.now();
     // The URL as received: handlers may not rewrite req.url, but read it before they run anyway.
     const url = req.url;
-    res.once('close', () => {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    // 'close' comes once, after 'finish' or when the client went away ('on': no once-wrapper per request).
+    res.on('close', () => {
+      const seconds = (performance.now() - started) / 1000;
       const finished = res.writableFinished;
       const status = finished || res.headersSent ? res.statusCode : CLIENT_CLOSED_STATUS;
-      const { bytesIn, bytesOut } = connectionBytes(req);
+      const socket = req.socket as CountedSocket | null;
+      const bytesIn = socket === null ? 0 : bytesReadFor(socket);
+      const bytesOut = socket === null ? 0 : bytesWrittenFor(socket);
       if (record.uploading) metrics?.uploadEnded();
       metrics?.observe(record.route, req.method ?? 'UNKNOWN', status, seconds, bytesIn, bytesOut);
       if (log === undefined) return;

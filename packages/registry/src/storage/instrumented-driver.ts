@@ -6,8 +6,9 @@ import type { StorageObserver, StorageOperation } from '../metrics/storage-metri
 import type { FileInfo, StorageDriver, StorageWriter, WalkOptions } from './storage-driver.js';
 import { PathNotFoundError } from './storage-errors.js';
 
-function seconds(started: bigint): number {
-  return Number(process.hrtime.bigint() - started) / 1e9;
+/** performance.now(): a double, where hrtime.bigint() allocates. */
+function seconds(started: number): number {
+  return (performance.now() - started) / 1000;
 }
 
 /** A missing path is an answer (a HEAD of an absent blob), not a storage failure. */
@@ -31,28 +32,26 @@ export class InstrumentedDriver implements StorageDriver {
     }
   }
 
-  /** Awaits `work` (already started), reporting its duration and whether it failed. */
-  private async timed<T>(operation: StorageOperation, work: Promise<T>, started = process.hrtime.bigint()): Promise<T> {
-    try {
-      const result = await work;
-      this.observer.observe(this.name, operation, seconds(started), false);
-      return result;
-    } catch (err) {
-      this.observer.observe(this.name, operation, seconds(started), isFailure(err));
-      throw err;
-    }
-  }
-
-  /** Runs `call` timed; a synchronous throw from a driver counts like a rejection. */
+  /** Runs `call`, reporting its duration and whether it failed; a synchronous throw counts like a rejection. */
   private run<T>(operation: StorageOperation, call: () => Promise<T>): Promise<T> {
-    const started = process.hrtime.bigint();
+    const started = performance.now();
     let work: Promise<T>;
     try {
       work = call();
     } catch (err) {
       work = Promise.reject(err);
     }
-    return this.timed(operation, work, started);
+    // then() rather than an async function: one promise per call, not three.
+    return work.then(
+      (result) => {
+        this.observer.observe(this.name, operation, seconds(started), false);
+        return result;
+      },
+      (err: unknown) => {
+        this.observer.observe(this.name, operation, seconds(started), isFailure(err));
+        throw err;
+      },
+    );
   }
 
   getContent(path: string): Promise<Buffer> {
