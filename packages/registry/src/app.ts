@@ -8,7 +8,8 @@ import type { StorageDriver } from './storage/storage-driver.js';
 import { RegistryServices, type RegistryPolicy } from './services/registry-services.js';
 import { createRegistryHandler } from './http/registry-handler.js';
 import type { UrlPolicy } from './http/request-context.js';
-import { accessLog } from './http/access-log.js';
+import { requestObserver } from './http/access-log.js';
+import type { HttpMetrics } from './metrics/http-metrics.js';
 import { createMirror, type MirrorOptions } from './mirror/create-mirror.js';
 import { healthPathOf, serveHealth } from './http/health-routes.js';
 import { StorageReadiness } from './storage/storage-readiness.js';
@@ -42,6 +43,8 @@ export interface RegistryAppOptions {
   tokenEndpoint?: TokenEndpoint;
   /** Webhook notifications, when an endpoint is configured. */
   notifications?: NotificationBus;
+  /** Request metrics, when the debug listener serves them. */
+  metrics?: HttpMetrics;
 }
 
 export interface RegistryApp {
@@ -57,16 +60,18 @@ export function createRegistryApp(options: RegistryAppOptions): RegistryApp {
   const readiness = options.readiness ?? new StorageReadiness(options.driver, options.log);
   const prefix = (options.prefix ?? '').replace(/\/+$/, '');
   const v2Root = `${prefix}/v2`;
-  const v2 = createRegistryHandler({ services, log: options.log, urls: { ...options.urls, prefix }, ...(options.access ? { access: options.access } : {}) });
+  const { metrics } = options;
+  const v2 = createRegistryHandler({ services, log: options.log, urls: { ...options.urls, prefix }, ...(options.access ? { access: options.access } : {}), ...(metrics ? { metrics } : {}) });
   const tokenPath = `${prefix}${TOKEN_PATH}`;
   const { tokenEndpoint } = options;
-  const logRequest = options.accessLog ? accessLog(options.log) : undefined;
+  const observe = requestObserver({ ...(options.accessLog ? { log: options.log } : {}), ...(metrics ? { metrics } : {}) });
   const extraHeaders = Object.entries(options.headers ?? {});
   const app = (req: IncomingMessage, res: ServerResponse): void => {
     const url = req.url ?? '/';
     const health = healthPathOf(url.split('?', 1)[0] as string, prefix);
-    logRequest?.(req, res, health !== undefined);
     for (const [name, values] of extraHeaders) res.setHeader(name, values);
+    // After http.headers: the request id header is ours. The /v2 dispatcher names the route it matches.
+    const record = observe(req, res, health ?? 'unrouted', health !== undefined);
     if (url.startsWith(v2Root)) {
       const rest = url.slice(v2Root.length);
       if (rest === '' || rest[0] === '/' || rest[0] === '?') {
@@ -75,6 +80,7 @@ export function createRegistryApp(options: RegistryAppOptions): RegistryApp {
       }
     }
     if (tokenEndpoint !== undefined && (url === tokenPath || url.startsWith(`${tokenPath}?`))) {
+      record.route = 'token';
       void tokenEndpoint(req, res, new URLSearchParams(url.slice(tokenPath.length + 1)));
       return;
     }

@@ -1,9 +1,10 @@
-// The http.debug.addr listener: health and process figures for operators, kept off the public port.
-// (distribution serves pprof and Prometheus metrics here; metrics arrive with their own issue.)
+// The http.debug.addr listener: health, process figures and Prometheus metrics for operators, kept off the
+// public port (as distribution serves its pprof and metrics).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@private-registry/core';
 import type { StorageReadiness } from './storage/storage-readiness.js';
 import { listen, type RunningListener } from './http-listener.js';
+import type { RegistryMetrics } from './metrics/registry-metrics.js';
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const payload = JSON.stringify(body);
@@ -14,9 +15,35 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 /** Extra figures for /debug/vars (the mirror's counters). */
 export type DebugVars = () => Record<string, unknown>;
 
-export function debugHandler(readiness: StorageReadiness, started: Date, extraVars: DebugVars = () => ({})): (req: IncomingMessage, res: ServerResponse) => void {
+/** Where the metrics are served (http.debug.prometheus.path, "/metrics" by default). */
+export interface MetricsEndpoint {
+  path: string;
+  metrics: RegistryMetrics;
+}
+
+function sendMetrics(req: IncomingMessage, res: ServerResponse, metrics: RegistryMetrics): void {
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Length': 0 });
+    res.end();
+    return;
+  }
+  metrics.scrape().then(
+    ({ contentType, body }) => {
+      res.writeHead(200, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    },
+    (err: unknown) => sendJson(res, 500, { error: 'metrics unavailable', reason: String(err).slice(0, 200) }),
+  );
+}
+
+export function debugHandler(readiness: StorageReadiness, started: Date, extraVars: DebugVars = () => ({}), metrics?: MetricsEndpoint): (req: IncomingMessage, res: ServerResponse) => void {
+  const endpoints = ['/debug/health', '/debug/vars', ...(metrics ? [metrics.path] : [])];
   return (req, res) => {
     const path = (req.url ?? '/').split('?', 1)[0];
+    if (metrics !== undefined && path === metrics.path) {
+      sendMetrics(req, res, metrics.metrics);
+      return;
+    }
     if (path === '/debug/health') {
       // The same check (and the same cached answer) as /readyz on the main listener.
       readiness.check().then(
@@ -33,10 +60,10 @@ export function debugHandler(readiness: StorageReadiness, started: Date, extraVa
       sendJson(res, 200, { startedAt: started.toISOString(), uptimeSeconds: Math.round(process.uptime()), memory, pid: process.pid, ...extraVars() });
       return;
     }
-    sendJson(res, 404, { error: 'not found', endpoints: ['/debug/health', '/debug/vars'] });
+    sendJson(res, 404, { error: 'not found', endpoints });
   };
 }
 
-export function startDebugServer(address: { host: string; port: number }, readiness: StorageReadiness, log: Logger, extraVars?: DebugVars): Promise<RunningListener> {
-  return listen(debugHandler(readiness, new Date(), extraVars), { host: address.host, port: address.port, drainTimeoutMs: 1000 }, log);
+export function startDebugServer(address: { host: string; port: number }, readiness: StorageReadiness, log: Logger, extraVars?: DebugVars, metrics?: MetricsEndpoint): Promise<RunningListener> {
+  return listen(debugHandler(readiness, new Date(), extraVars, metrics), { host: address.host, port: address.port, drainTimeoutMs: 1000 }, log);
 }

@@ -9,7 +9,7 @@ import { preflightStorage } from './storage/storage-preflight.js';
 import { StorageReadiness } from './storage/storage-readiness.js';
 import { openRegistryWarning } from './open-registry-warning.js';
 import { scheduleUploadPurge } from './services/upload-purger.js';
-import { scheduleGc } from './gc/gc-schedule.js';
+import { scheduleGc, type GcOutcome } from './gc/gc-schedule.js';
 import { PullRecorder } from './gc/pull-recorder.js';
 import { Alerter } from './alerts/alerter.js';
 import type { AlertRelay } from './alerts/alert-relay.js';
@@ -19,6 +19,8 @@ import { join } from 'node:path';
 import { hostname } from 'node:os';
 import type { RegistryServices } from './services/registry-services.js';
 import { NotificationBus } from './notifications/notification-bus.js';
+import type { RegistryMetrics } from './metrics/registry-metrics.js';
+import { instrumentDriver } from './storage/instrumented-driver.js';
 
 export interface RunningRegistry {
   url: string;
@@ -27,6 +29,8 @@ export interface RunningRegistry {
   log: Logger;
   /** Webhook notifications when an endpoint is configured (its stats() feed the metrics). */
   notifications: NotificationBus | undefined;
+  /** This process's metrics, when the debug listener serves them (the gc scheduler records its runs here). */
+  metrics?: RegistryMetrics;
   close(): Promise<void>;
 }
 
@@ -62,7 +66,12 @@ export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFo
   if (address.net !== 'tcp') {
     throw new Error(`invalid configuration: http.net: "unix" sockets are not supported yet`);
   }
-  const { driver, location } = await openStorage(config.storage, { warn: (message) => log.warn(message) });
+  const opened = await openStorage(config.storage, { warn: (message) => log.warn(message) });
+  const { location } = opened;
+  // Metrics only where something reads them: without the debug listener prom-client is never loaded.
+  const debugListen = config.http.debug?.listen;
+  const metrics = debugListen?.net === 'tcp' ? new (await import('./metrics/registry-metrics.js')).RegistryMetrics({ version: REGISTRY_VERSION }) : undefined;
+  const driver = metrics ? instrumentDriver(opened.driver, metrics.storage) : opened.driver;
   // A misconfigured store stops startup here (StorageMisconfiguredError); an unreachable one does not.
   const filesystemRoot = location.storage === 'filesystem' ? location.root : undefined;
   const probe = await preflightStorage(driver, { timeoutMs: STORAGE_CHECK_TIMEOUT_MS, ...(filesystemRoot === undefined ? {} : { filesystemRoot }) });
@@ -76,10 +85,12 @@ export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFo
   const accessControl = config.auth === undefined ? undefined : await (await import('./auth/auth-setup.js')).createAccessControl(config.auth, { driver, log, http: config.http });
   // Opens the on-disk queues (and starts sending what a previous run left) before anything listens.
   const notifications = await NotificationBus.start(config.notifications, { log, sourceAddr: `${hostname()}:${address.port}` });
+  if (accessControl && metrics) accessControl.gate.observeFailures((reason) => metrics.authFailed(reason));
   const { app, services } = createRegistryApp({
     ...(notifications ? { notifications } : {}),
     ...(accessControl ? { access: accessControl.gate } : {}),
     ...(accessControl?.tokenEndpoint ? { tokenEndpoint: accessControl.tokenEndpoint } : {}),
+    ...(metrics ? { metrics: metrics.http } : {}),
     driver,
     readiness,
     policy: {
@@ -108,12 +119,14 @@ export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFo
         if (err.code === 'EAFNOSUPPORT' || err.code === 'EADDRNOTAVAIL') return listenOn('0.0.0.0');
         throw err;
       });
-  const debugListen = config.http.debug?.listen;
+  if (metrics && services.mirror) metrics.watchMirror(services.mirror.stats);
+  if (metrics && notifications) metrics.watchNotifications(() => notifications.stats());
+  const metricsPath = config.http.debug?.prometheus.path ?? '/metrics';
   const debug =
-    debugListen && debugListen.net === 'tcp'
-      ? await startDebugServer({ host: debugListen.host ?? '::', port: debugListen.port }, readiness, log, () => ({ ...(services.mirror ? { mirror: services.mirror.stats.snapshot() } : {}) }))
+    debugListen && debugListen.net === 'tcp' && metrics
+      ? await startDebugServer({ host: debugListen.host ?? '::', port: debugListen.port }, readiness, log, () => ({ ...(services.mirror ? { mirror: services.mirror.stats.snapshot() } : {}) }), { path: metricsPath, metrics })
       : undefined;
-  if (debug) log.info({ url: debug.url }, 'debug server listening (/debug/health, /debug/vars)');
+  if (debug) log.info({ url: debug.url, metrics: metricsPath }, `debug server listening (/debug/health, /debug/vars, ${metricsPath})`);
   const purging = config.storage.maintenance.uploadPurging;
   const stopPurge = purging.enabled
     ? scheduleUploadPurge(driver, { ...purging, firstRunMs: Math.min(FIRST_PURGE_DELAY_MS, purging.intervalMs) }, log)
@@ -121,7 +134,12 @@ export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFo
   // Pull times feed retention (keeppulledwithin); a read-only registry records none (it may not write).
   if (!config.storage.maintenance.readOnly.enabled) services.pulls = new PullRecorder(driver, log);
   const gc = config.storage.gc;
-  const stopGc = gc.enabled && !config.storage.maintenance.readOnly.enabled ? scheduleGc(driver, services, gc, log) : async () => undefined;
+  const recordGc = (outcome: GcOutcome): void => {
+    if (metrics === undefined || outcome.result === 'skipped') return;
+    if (outcome.result === 'failed') metrics.recordGcRun({ result: 'failed', blobsDeleted: 0, manifestsDeleted: 0, tagsDeleted: 0, bytesFreed: 0, durationMs: outcome.durationMs });
+    else metrics.recordGcRun({ result: 'ok', ...outcome.summary });
+  };
+  const stopGc = gc.enabled && !config.storage.maintenance.readOnly.enabled ? scheduleGc(driver, services, gc, log, recordGc) : async () => undefined;
   if (gc.enabled) log.info({ intervalMs: gc.intervalMs, gracePeriodMs: gc.gracePeriodMs, deleteUntagged: gc.deleteUntagged, retentionPolicies: gc.retention.length, dryRun: gc.dryRun }, 'online garbage collection scheduled');
   // The root is absolute by now (config/default-root.ts decided it when none was configured).
   const where = config.storage.filesystem?.rootDirectory ?? location.storage;
@@ -137,6 +155,7 @@ export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFo
     services,
     log,
     notifications,
+    ...(metrics ? { metrics } : {}),
     close: async () => {
       stopPurge();
       await stopGc();

@@ -15,6 +15,7 @@ import { challengeHeader, repositoryScope, type ChallengeScheme } from './challe
 import type { FailureLimiter } from './failure-limiter.js';
 import { ANONYMOUS, type Principal } from './principal.js';
 import { robotRights } from './robot-rights.js';
+import type { AuthFailureReason } from '../metrics/auth-metrics.js';
 // A password starting with the robot prefix is checked as a robot token, not against htpasswd.
 import { ROBOT_SECRET_PREFIX } from './access-tokens.js';
 
@@ -34,8 +35,23 @@ export interface AccessGateOptions {
   certificateUser?: (req: IncomingMessage) => string | undefined;
 }
 
+/** Told of every refusal, with its reason (the metrics count them). */
+export type AuthFailureObserver = (reason: AuthFailureReason) => void;
+
 export class AccessGate {
+  private failureObserver: AuthFailureObserver | undefined;
+
   constructor(private readonly options: AccessGateOptions) {}
+
+  /** Reports every refusal from now on to `observer`. */
+  observeFailures(observer: AuthFailureObserver): void {
+    this.failureObserver = observer;
+  }
+
+  /** The one place a refusal is reported. */
+  private refused(reason: AuthFailureReason): void {
+    this.failureObserver?.(reason);
+  }
 
   /** The challenge for this request, its realm resolved. */
   schemeFor(req: IncomingMessage): ChallengeScheme {
@@ -59,7 +75,8 @@ export class AccessGate {
         return this.bearerPrincipal(req, credentials.token);
       case 'basic': {
         const principal = await this.checkPassword(addressOf(req), credentials.user, credentials.password);
-        if (principal === undefined) throw this.unauthorized(req, undefined, 'invalid username or password');
+        // Already reported by checkPassword.
+        if (principal === undefined) throw this.challenge(req, undefined, 'invalid username or password');
         return principal;
       }
     }
@@ -74,6 +91,7 @@ export class AccessGate {
     const blocked = limiter.mayBeBlocked(address, user) ? await limiter.blocked(address, user) : undefined;
     if (blocked !== undefined) {
       this.options.log.warn({ user, address, by: blocked.by, retryAfterS: blocked.retryAfterS }, 'authentication refused: too many failed attempts');
+      this.refused('rate_limited');
       throw new RegistryError('TOOMANYREQUESTS', 'too many failed authentication attempts; retry later', {
         headers: { 'Retry-After': String(blocked.retryAfterS) },
       });
@@ -81,6 +99,7 @@ export class AccessGate {
     const principal = await this.verifyPassword(user, password);
     if (principal === undefined) {
       await this.options.limiter.failed(address, user);
+      this.refused('invalid_credentials');
       this.options.log.warn({ user, address }, 'authentication failed: invalid username or password');
     }
     return principal;
@@ -114,7 +133,7 @@ export class AccessGate {
     const rights = this.rights(principal, name);
     if (actions.every((action) => rights.actions.has(action))) return undefined;
     if (principal.kind === 'anonymous') throw this.unauthorized(req, repositoryScope(name, scopeActions));
-    throw denied(name, actions);
+    throw this.denied(name, actions);
   }
 
   /**
@@ -127,7 +146,7 @@ export class AccessGate {
     const subject = principal.builtin ? await this.subjectOf(principal.subject) : undefined;
     if (subject !== undefined) {
       const rights = this.rights(subject, name);
-      if (!actions.every((action) => rights.actions.has(action))) throw denied(name, actions);
+      if (!actions.every((action) => rights.actions.has(action))) throw this.denied(name, actions);
     }
     throw this.unauthorized(req, scope, 'the token does not grant this access', 'insufficient_scope');
   }
@@ -167,11 +186,22 @@ export class AccessGate {
     return this.rights(principal, name).actions.has('pull');
   }
 
+  /** A 401 with the challenge, reported: without a message it asks for credentials, with one it refuses them. */
   unauthorized(req: IncomingMessage, scope?: string, message?: string, error?: 'insufficient_scope' | 'invalid_token'): RegistryError {
+    this.refused(error ?? (message === undefined ? 'unauthenticated' : 'invalid_credentials'));
+    return this.challenge(req, scope, message, error);
+  }
+
+  private challenge(req: IncomingMessage, scope?: string, message?: string, error?: 'insufficient_scope' | 'invalid_token'): RegistryError {
     return new RegistryError('UNAUTHORIZED', message ?? 'authentication required', {
       headers: { 'WWW-Authenticate': challengeHeader(this.schemeFor(req), scope, error) },
       ...(scope === undefined ? {} : { detail: { scope } }),
     });
+  }
+
+  private denied(name: string, actions: readonly Action[]): RegistryError {
+    this.refused('denied');
+    return new RegistryError('DENIED', 'requested access to the resource is denied', { detail: { repository: name, actions } });
   }
 
   private async verifyPassword(user: string, password: string): Promise<Principal | undefined> {
@@ -198,9 +228,6 @@ export class AccessGate {
   }
 }
 
-function denied(name: string, actions: readonly Action[]): RegistryError {
-  return new RegistryError('DENIED', 'requested access to the resource is denied', { detail: { repository: name, actions } });
-}
 
 /** The client's address, as the socket sees it (no X-Forwarded-For: a proxy in front must not pool every client). */
 export function addressOf(req: IncomingMessage): string {

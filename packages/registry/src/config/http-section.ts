@@ -119,7 +119,7 @@ function readDebug(debug: ConfigSection): DebugConfig | undefined {
   const path = prometheus.string('path') || DEFAULT_PROMETHEUS_PATH;
   if (!path.startsWith('/')) prometheus.fail('path', `${JSON.stringify(path)} must start with "/"`);
   const enabled = prometheus.bool('enabled') ?? false;
-  if (enabled) debug.warn('http.debug.prometheus is not supported yet: the debug server serves /debug/health and /debug/vars only');
+  // Read for distribution's configs; the debug listener serves the metrics whenever it runs (docs/metrics.md).
   return {
     addr,
     listen: tcpListen(debug, 'addr', addr),

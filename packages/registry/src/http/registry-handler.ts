@@ -7,7 +7,8 @@ import type { RegistryServices } from '../services/registry-services.js';
 import { matchRoute } from './route-match.js';
 import { ROUTES, allowedMethods, type Method } from './route-table.js';
 import { sendError } from './error-response.js';
-import type { RequestContext, UrlPolicy } from './request-context.js';
+import { hasBody, recordOf, type RequestContext, type UrlPolicy } from './request-context.js';
+import type { HttpMetrics } from '../metrics/http-metrics.js';
 import { REGISTRY_VERSION, VERSION_HEADER } from './registry-version.js';
 import type { AccessGate } from '../auth/access-gate.js';
 import { ANONYMOUS, principalName } from '../auth/principal.js';
@@ -20,6 +21,13 @@ export interface RegistryHandlerOptions {
   urls: UrlPolicy;
   /** Authentication and the access policy; undefined: an open registry. */
   access?: AccessGate;
+  /** Counts the uploads in progress (the request itself is counted by the app's observer). */
+  metrics?: HttpMetrics;
+}
+
+/** Requests that stream a blob body into storage: a monolithic POST, a PATCH, a closing PUT with its last bytes. */
+function isUploadBody(endpoint: string, method: string | undefined, req: IncomingMessage): boolean {
+  return ((endpoint === 'uploadStart' && method === 'POST') || (endpoint === 'upload' && (method === 'PATCH' || method === 'PUT'))) && hasBody(req);
 }
 
 const NO_QUERY = new URLSearchParams();
@@ -35,6 +43,8 @@ export function createRegistryHandler(options: RegistryHandlerOptions): V2Handle
     const q = rawPath.indexOf('?');
     const path = q === -1 ? rawPath : rawPath.slice(0, q);
     const match = matchRoute(path);
+    const record = recordOf(req);
+    if (match && record !== undefined) record.route = match.endpoint;
     try {
       const query = q === -1 ? NO_QUERY : new URLSearchParams(rawPath.slice(q + 1));
       if (!match) {
@@ -44,7 +54,7 @@ export function createRegistryHandler(options: RegistryHandlerOptions): V2Handle
       if (!handler) {
         throw new RegistryError('UNSUPPORTED', `method ${String(req.method).slice(0, 20)} not allowed on this endpoint`, { status: 405 });
       }
-      const { access } = options;
+      const { access, metrics } = options;
       const principal = access === undefined ? ANONYMOUS : await access.principalOf(req);
       if (access !== undefined) setRequestUser(req, principalName(principal));
       const ctx: RequestContext = {
@@ -59,6 +69,7 @@ export function createRegistryHandler(options: RegistryHandlerOptions): V2Handle
         principal,
         access,
       };
+      if (record !== undefined) record.repository = ctx.name;
       if (access !== undefined) {
         const needs = routeAccess(match.endpoint, req.method as Method);
         if (needs.kind === 'repository') {
@@ -67,6 +78,10 @@ export function createRegistryHandler(options: RegistryHandlerOptions): V2Handle
         }
         else if (needs.kind === 'authenticated' && access.isAnonymous(principal)) throw access.unauthorized(req);
         else if (needs.kind === 'catalog') access.requireCatalog(req, principal);
+      }
+      if (metrics !== undefined && record !== undefined && isUploadBody(match.endpoint, req.method, req)) {
+        record.uploading = true;
+        metrics.uploadStarted();
       }
       await handler(ctx);
     } catch (err) {

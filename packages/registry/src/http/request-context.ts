@@ -1,9 +1,52 @@
 // What a handler gets: the raw request and response, the services, the validated route values.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
 import type { Logger } from '@private-registry/core';
 import type { RegistryServices } from '../services/registry-services.js';
 import type { AccessGate } from '../auth/access-gate.js';
 import type { Principal } from '../auth/principal.js';
+
+/**
+ * What the access log and the metrics learn about a request while it is served: its id (sent back as
+ * X-Request-Id), the route-table name of what it asked for, the repository. Kept on the request itself
+ * (a symbol property, not a WeakMap) and filled in as the dispatcher learns it.
+ */
+export interface RequestRecord {
+  readonly id: string;
+  /** The endpoint's name ("manifest", "blob", "upload"...), "token", a health probe's name, or "unrouted". */
+  route: string;
+  /** The validated repository name ("" until known, or for endpoints without one). */
+  repository: string;
+  /** True while the request streams a blob upload (registry_uploads_in_progress counts it). */
+  uploading: boolean;
+}
+
+const RECORD = Symbol('requestRecord');
+
+type RecordedRequest = IncomingMessage & { [RECORD]?: RequestRecord };
+
+export const REQUEST_ID_HEADER = 'X-Request-Id';
+
+/** An id a proxy or client chose: kept when it is short and plain enough to log and echo as it is. */
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The client's X-Request-Id when sane, else a new UUID. */
+export function requestIdFor(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/** Starts the request's record (the app does, before anything else). */
+export function startRecord(req: IncomingMessage, route: string): RequestRecord {
+  const record: RequestRecord = { id: requestIdFor(req), route, repository: '', uploading: false };
+  (req as RecordedRequest)[RECORD] = record;
+  return record;
+}
+
+/** The record the app started for `req`; undefined for a request it did not see (a handler driven alone). */
+export function recordOf(req: IncomingMessage): RequestRecord | undefined {
+  return (req as RecordedRequest)[RECORD];
+}
 
 export interface UrlPolicy {
   /** http.host: the external base URL for Location headers. */

@@ -1,4 +1,4 @@
-// Counters of what the mirror did, for logs and /debug/vars (and the metrics issue later).
+// Counters of what the mirror did, for logs, /debug/vars and the metrics (metrics/mirror-metrics.ts reads them at scrape time).
 
 export class MirrorStats {
   /** Requests answered from the cache without asking upstream. */
