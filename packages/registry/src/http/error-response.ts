@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@private-registry/core';
 import { RegistryError } from '../oci/registry-errors.js';
+import { recordOf } from './request-context.js';
 import { StorageError, StorageUnavailableError, InvalidOffsetError, InvalidPathError } from '../storage/storage-errors.js';
 
 function isClientAbort(err: unknown): boolean {
@@ -22,16 +23,17 @@ export function toRegistryError(err: unknown): RegistryError {
 
 export function sendError(req: IncomingMessage, res: ServerResponse, err: unknown, log: Logger): void {
   const error = toRegistryError(err);
+  const requestId = recordOf(req)?.id;
   if (isClientAbort(err)) {
     log.debug({ err }, 'client went away');
   } else if (err instanceof RegistryError && error.code === 'UNAVAILABLE') {
     // An outage we described ourselves (upstream or storage down): the cause is logged where it was seen.
-    log.warn({ code: error.code, message: error.message, method: req.method, url: req.url }, 'service unavailable');
+    log.warn({ code: error.code, message: error.message, method: req.method, url: req.url, requestId }, 'service unavailable');
   } else if (err instanceof StorageError) {
     // The store failed under a request: an alert (mail) of its own kind.
-    log.error({ err, method: req.method, url: req.url, alert: 'storage' }, 'storage failed');
+    log.error({ err, method: req.method, url: req.url, requestId, alert: 'storage' }, 'storage failed');
   } else if (error.status >= 500) {
-    log.error({ err, method: req.method, url: req.url }, 'request failed');
+    log.error({ err, method: req.method, url: req.url, requestId }, 'request failed');
   } else {
     log.debug({ code: error.code, method: req.method, url: req.url }, 'client error');
   }
