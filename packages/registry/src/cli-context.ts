@@ -30,6 +30,20 @@ export async function openCliStorage(options: ConfigOption): Promise<{ loaded: L
 export const EXIT_USAGE = 2;
 
 /**
+ * For maintenance commands whose own failures exit 1 (gc, fsck): opens the store, or says why not in one line
+ * `private-registry <command>: <message>` with exit status 2 and returns undefined.
+ */
+export async function openCliStorageOrExit(command: string, options: ConfigOption): Promise<{ loaded: LoadedConfig; driver: StorageDriver } | undefined> {
+  try {
+    return await openCliStorage(options);
+  } catch (err) {
+    process.stderr.write(`private-registry ${command}: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = EXIT_USAGE;
+    return undefined;
+  }
+}
+
+/**
  * Wraps an administration command's action: any error becomes one line `private-registry <command> <sub>:
  * <message>` on stderr and exit status 2.
  */

@@ -3,7 +3,7 @@
 // (maintenance/store-repair.ts). Exit status: 0 clean (or everything repaired), 1 problems remain, 2 usage.
 import { Command } from 'commander';
 import { createLogger } from '@private-registry/core';
-import { EXIT_USAGE, openCliStorage, type ConfigOption } from './cli-context.js';
+import { EXIT_USAGE, openCliStorageOrExit, type ConfigOption } from './cli-context.js';
 import { progressReport } from './maintenance/progress-report.js';
 import { checkStore } from './maintenance/store-check.js';
 import { quarantineStamp, repairStore } from './maintenance/store-repair.js';
@@ -17,14 +17,8 @@ interface FsckOptions extends ConfigOption {
 const EXIT_PROBLEMS = 1;
 
 async function fsck(options: FsckOptions): Promise<void> {
-  let opened: Awaited<ReturnType<typeof openCliStorage>>;
-  try {
-    opened = await openCliStorage(options);
-  } catch (err) {
-    process.stderr.write(`private-registry fsck: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = EXIT_USAGE;
-    return;
-  }
+  const opened = await openCliStorageOrExit('fsck', options);
+  if (opened === undefined) return;
   const started = new Date();
   const log = createLogger({ level: 'info', destination: process.stderr, base: { service: 'private-registry', command: 'fsck' } });
   try {

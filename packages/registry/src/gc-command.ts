@@ -3,7 +3,7 @@
 // collector). --dry-run lists every tag, manifest and blob that would go and the rule that decided.
 import { Command, InvalidArgumentError } from 'commander';
 import { createLogger } from '@private-registry/core';
-import { EXIT_USAGE, openCliStorage, type ConfigOption } from './cli-context.js';
+import { EXIT_USAGE, openCliStorageOrExit, type ConfigOption } from './cli-context.js';
 import { isRepositoryGlob } from './auth/repository-glob.js';
 import { parseGoDuration } from './config/go-duration.js';
 import { parseHumanDuration } from './auth/human-duration.js';
@@ -45,14 +45,8 @@ function summaryLine(s: GcSummary): string {
 }
 
 async function gc(options: GcCliOptions): Promise<void> {
-  let opened: Awaited<ReturnType<typeof openCliStorage>>;
-  try {
-    opened = await openCliStorage(options);
-  } catch (err) {
-    process.stderr.write(`private-registry gc: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = EXIT_USAGE;
-    return;
-  }
+  const opened = await openCliStorageOrExit('gc', options);
+  if (opened === undefined) return;
   const { loaded, driver } = opened;
   const log = createLogger({ level: 'info', destination: process.stderr, base: { service: 'private-registry', command: 'gc' } });
   const services = new RegistryServices(driver, { deleteEnabled: true, readOnly: false, catalogMaxEntries: loaded.config.catalog.maxEntries });
