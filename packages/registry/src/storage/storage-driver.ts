@@ -59,7 +59,7 @@ export interface StorageDriver {
   /** Depth-first walk in lexical order, calling `visit` for every file and directory under `path`. */
   walk(path: string, visit: (info: FileInfo) => void | Promise<void>, options?: WalkOptions): Promise<void>;
   /**
-   * Optional: every file (no directories) under `path`, in lexical order, from a flat listing: far fewer
+   * Optional: every file (no directories) under `path`, in no particular order, from a flat listing: far fewer
    * requests than `walk` where the backend lists keys rather than directories (S3: one request per 1000 keys).
    * Callers fall back to `walk` without it. A missing `path` visits nothing.
    */

@@ -372,6 +372,18 @@ export function runDriverSuite(label: string, makeDriver: DriverFactory): void {
       it('reports a missing path as PathNotFound', async function () {
         await rejectionOf(walked('/t/missing'), PathNotFoundError, driver);
       });
+
+      it('walkFiles (where the driver has it) visits every file, with size and time, and nothing for a missing path', async function () {
+        if (driver.walkFiles === undefined) this.skip();
+        const files: FileInfo[] = [];
+        await driver.walkFiles?.('/t', (info) => void files.push(info));
+        expect(files.map((i) => i.path).sort()).to.deep.equal(['/t/a/0/z', '/t/a/1', '/t/a/2', '/t/b', '/t/c/d/e']);
+        expect(files.every((i) => !i.isDir && i.modTime instanceof Date)).to.equal(true);
+        expect(files.find((i) => i.path === '/t/c/d/e')?.size).to.equal('/t/c/d/e'.length);
+        const none: FileInfo[] = [];
+        await driver.walkFiles?.('/t/missing', (info) => void none.push(info));
+        expect(none).to.deep.equal([]);
+      });
     });
 
     describe('paths', function () {
