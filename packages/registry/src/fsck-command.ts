@@ -5,7 +5,8 @@ import { Command } from 'commander';
 import { createLogger } from '@private-registry/core';
 import { EXIT_USAGE, openCliStorageOrExit, type ConfigOption } from './cli-context.js';
 import { progressReport } from './maintenance/progress-report.js';
-import { checkStore } from './maintenance/store-check.js';
+import { checkStore, type StoreCheck } from './maintenance/store-check.js';
+import { sweepLockFor } from './gc/sweep-lock.js';
 import { quarantineStamp, repairStore } from './maintenance/store-repair.js';
 import { describeFinding, summarize, summaryLine } from './maintenance/fsck-findings.js';
 
@@ -22,8 +23,16 @@ async function fsck(options: FsckOptions): Promise<void> {
   const started = new Date();
   const log = createLogger({ level: 'info', destination: process.stderr, base: { service: 'private-registry', command: 'fsck' } });
   try {
-    const check = await checkStore(opened.driver, progressReport({ log }));
-    if (options.repair) await repairStore(opened.driver, check, quarantineStamp(started));
+    // A repair takes the collectors' lock: it must not remove links a running sweep is deciding on, nor the reverse.
+    const lock = options.repair ? await sweepLockFor(opened.driver, opened.loaded.config.storage.gc) : undefined;
+    await lock?.acquire();
+    let check: StoreCheck;
+    try {
+      check = await checkStore(opened.driver, progressReport({ log }));
+      if (options.repair) await repairStore(opened.driver, check, quarantineStamp(started));
+    } finally {
+      await lock?.release();
+    }
     const summary = summarize(check.findings, check.counts, Date.now() - started.getTime());
     if (options.json) process.stdout.write(`${JSON.stringify({ summary, findings: check.findings }, null, 2)}\n`);
     else process.stdout.write([...check.findings.map(describeFinding), summaryLine(summary)].join('\n') + '\n');

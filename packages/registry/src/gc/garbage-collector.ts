@@ -22,7 +22,8 @@ import { forEachLimited, scanBlobs, scanRepositories, type RepositoryInventory, 
 import { decideTags, policyFor, type TagDecision } from './retention-rules.js';
 import { markRepository, type Marks } from './reachability.js';
 import { SweepIntent } from './sweep-intent.js';
-import { GcLock, type SweepLock } from './gc-lock.js';
+import type { SweepLock } from './gc-lock.js';
+import { sweepLockFor } from './sweep-lock.js';
 import { readPullTime } from './pull-recorder.js';
 
 /** Deletions in flight at once: the store's latency, not the CPU, bounds a sweep. */
@@ -96,7 +97,7 @@ export class GarbageCollector {
   /** One collection. Throws GcLockBusyError when another sweep holds the lock. */
   async run(options: GcRunOptions): Promise<GcSummary> {
     const started = this.now();
-    const lock = options.dryRun ? undefined : await this.lockFor(options);
+    const lock = options.dryRun ? undefined : await sweepLockFor(this.driver, { lockExpiryMs: options.lockExpiryMs, etcd: options.etcd }, this.now);
     await lock?.acquire();
     try {
       const plan = await this.plan(options, started);
@@ -107,12 +108,6 @@ export class GarbageCollector {
       options.progress?.stop();
       await lock?.release().catch((err: unknown) => this.log.warn({ err }, 'gc lock release failed (it expires by itself)'));
     }
-  }
-
-  private async lockFor(options: GcRunOptions): Promise<SweepLock> {
-    if (options.etcd === undefined) return new GcLock(this.driver, { expiryMs: options.lockExpiryMs, now: this.now });
-    const { EtcdGcLock } = await import('./etcd-gc-lock.js');
-    return new EtcdGcLock(options.etcd, options.lockExpiryMs);
   }
 
   private async plan(options: GcRunOptions, started: number): Promise<Plan> {

@@ -112,6 +112,13 @@ export class MemoryDriver implements StorageDriver {
     }
   }
 
+  async walkFiles(path: string, visit: (info: FileInfo) => void | Promise<void>): Promise<void> {
+    const p = checkPath(this.name, path, true);
+    const prefix = p === '/' ? '/' : `${p}/`;
+    // A snapshot: a visitor may delete what it is shown.
+    for (const [key, file] of [...this.#files]) if (key.startsWith(prefix)) await visit({ path: key, size: file.data.length, modTime: file.modTime, isDir: false });
+  }
+
   #file(path: string): StoredFile {
     const file = this.#files.get(path);
     if (file === undefined) throw new PathNotFoundError(this.name, path);

@@ -149,7 +149,7 @@ describe('gc command against the reference garbage-collect @e2e', function () {
     expect(decisions).to.deep.equal([{ kind: 'tag', repository: 'gc/cache', tag: 'idle', digest: decisions[0]?.digest, rule: 'deleteolderthan: 14d (pushed 30d ago)' }]);
   });
 
-  it('refuses bad options with exit 2 and a held lock with exit 1', async () => {
+  it('refuses bad options with exit 2 and a held lock with exit 1 (gc, and fsck --repair)', async () => {
     const { root } = await fillStore(false);
     const config = await configFor(root);
     const bad = await ourGc(config, '--repository', 'Not A Glob');
@@ -162,5 +162,11 @@ describe('gc command against the reference garbage-collect @e2e', function () {
     const busy = await ourGc(config);
     expect(busy.exitCode).to.equal(1);
     expect(busy.stderr).to.match(/another garbage collection holds the lock \(elsewhere pid 7/);
+    // fsck only reads without the lock; a repair waits its turn like a collection.
+    const check = await runCommand(process.execPath, [CLI_PATH, 'fsck', '--config', config], { timeoutMs: 60_000, env: withoutRegistryEnv() });
+    expect(check.exitCode, check.stdout + check.stderr).to.equal(0);
+    const repair = await runCommand(process.execPath, [CLI_PATH, 'fsck', '--repair', '--config', config], { timeoutMs: 60_000, env: withoutRegistryEnv() });
+    expect(repair.exitCode).to.equal(1);
+    expect(repair.stderr).to.match(/private-registry fsck: another garbage collection holds the lock/);
   });
 });
