@@ -25,9 +25,13 @@ export interface LinkFile {
   /** The digest the file holds, or null when it holds something else. */
   content: Digest | null;
   raw: string;
+  /** When the link was last written (ms since the epoch). */
+  modTime: number;
 }
 
 export interface StoreCheck {
+  /** When the check began (ms since the epoch): links written since may belong to a push under way. */
+  startedAt: number;
   findings: Finding[];
   links: LinkFile[];
   /** Blob digests present and verified intact. */
@@ -54,7 +58,7 @@ async function allFiles(driver: StorageDriver, root: string): Promise<FileInfo[]
   return files;
 }
 
-function classify(root: string, info: FileInfo): Omit<LinkFile, 'content' | 'raw'> | undefined {
+function classify(root: string, info: FileInfo): Omit<LinkFile, 'content' | 'raw' | 'modTime'> | undefined {
   if (!info.path.endsWith('/link')) return undefined;
   const segments = info.path.slice(root.length + 1).split('/');
   const at = segments.findIndex((s) => s.startsWith('_'));
@@ -72,6 +76,7 @@ function classify(root: string, info: FileInfo): Omit<LinkFile, 'content' | 'raw
 }
 
 export async function checkStore(driver: StorageDriver, progress: ProgressReport = silentProgress): Promise<StoreCheck> {
+  const startedAt = Date.now();
   const findings: Finding[] = [];
   const blobsRoot = pathFor({ kind: 'blobsRoot' });
   const repositoriesRoot = pathFor({ kind: 'repositoriesRoot' });
@@ -104,7 +109,7 @@ export async function checkStore(driver: StorageDriver, progress: ProgressReport
   // Links: read them all.
   const candidates = (await allFiles(driver, repositoriesRoot)).flatMap((info) => {
     const link = classify(repositoriesRoot, info);
-    return link === undefined ? [] : [link];
+    return link === undefined ? [] : [{ ...link, modTime: info.modTime.getTime() }];
   });
   const links: LinkFile[] = [];
   progress.phase('links', candidates.length);
@@ -200,7 +205,7 @@ export async function checkStore(driver: StorageDriver, progress: ProgressReport
     findings.push({ kind: 'missing', object: 'referrer link', path: pathFor({ kind: 'referrerLink', name: repository, subject: parsed.subject.digest, digest }), problem: `${repository}@${digestValue} names ${parsed.subject.digest.value} as its subject; the referrers index does not list it` });
   }
   progress.stop();
-  return { findings, links, intact, manifests, counts: { blobs: present.size, bytesVerified, links: links.length, manifests: manifests.size, tags } };
+  return { startedAt, findings, links, intact, manifests, counts: { blobs: present.size, bytesVerified, links: links.length, manifests: manifests.size, tags } };
 }
 
 function splitKey(key: string): [string, string] {

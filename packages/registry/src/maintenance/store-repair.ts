@@ -9,6 +9,9 @@ import { deleteIfPresent, writeLink } from '../services/link-files.js';
 import type { Finding } from './fsck-findings.js';
 import type { LinkFile, StoreCheck } from './store-check.js';
 
+/** Links this much older than the check's start, or younger, are not repaired (clock granularity, pushes). */
+const RECENT_MS = 2000;
+
 /** The quarantine stamp of a run: 20261203T101500Z. */
 export function quarantineStamp(at: Date): string {
   return at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
@@ -37,6 +40,8 @@ export async function repairStore(driver: StorageDriver, check: StoreCheck, stam
 }
 
 async function repairOne(driver: StorageDriver, check: StoreCheck, finding: Finding, link: LinkFile | undefined): Promise<string | undefined> {
+  // A link written while the check ran may be a push under way (its blob written after the blobs were read): left alone.
+  if (link !== undefined && link.modTime >= check.startedAt - RECENT_MS) return undefined;
   if (finding.kind === 'dangling' && link !== undefined) {
     // A tag's directory is the tag itself; other links live in a directory of their own.
     const dir = link.kind === 'tag' ? pathFor({ kind: 'tag', name: link.repository, tag: link.tag ?? '' }) : linkDir(link.path);

@@ -1,6 +1,6 @@
 // fsck on a real store (in-process registry on a temp directory), corrupted on purpose in several ways.
 import { expect } from 'chai';
-import { readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, truncate, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkStore } from '../../src/maintenance/store-check.js';
 import { repairStore } from '../../src/maintenance/store-repair.js';
@@ -15,6 +15,15 @@ describe('fsck: store checks and repairs', function () {
   const fixture = useGcFixture();
   const file = (path: string) => join(fixture().registry.rootDirectory, path);
   const blobFile = (digest: string) => file(pathFor({ kind: 'blobData', digest: parseDigest(digest) }));
+  /** Everything in the store an hour old: a repair leaves alone links written while it checks (a push under way). */
+  const age = async (dir = fixture().registry.rootDirectory): Promise<void> => {
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) await age(path);
+      else if (!entry.isSymbolicLink()) await utimes(path, hourAgo, hourAgo);
+    }
+  };
 
   it('finds nothing wrong in a store the registry wrote', async () => {
     const { client, driver } = fixture();
@@ -41,6 +50,7 @@ describe('fsck: store checks and repairs', function () {
     await rm(join(blobFile(gone.digest), '..'), { recursive: true });
     await rm(file(pathFor({ kind: 'manifestRevision', name: 'app', digest: parseDigest(untagged.manifest.digest) })), { recursive: true });
     await rm(file(`docker/registry/v2/repositories/app/_referrers`), { recursive: true });
+    await age();
 
     const check = await checkStore(driver);
     const brief = check.findings.map((f) => `${f.kind} ${f.object}`).sort();
@@ -67,6 +77,7 @@ describe('fsck: store checks and repairs', function () {
     const bytes = await readFile(blobFile(layer));
     bytes[0] = bytes[0]! ^ 0xff;
     await writeFile(blobFile(layer), bytes);
+    await age();
     const check = await checkStore(driver);
     expect(check.findings.map((f) => `${f.kind} ${f.object}`).sort()).to.deep.equal(['corrupt blob', 'dangling layer link', 'missing blob']);
     expect(check.findings.find((f) => f.kind === 'missing')?.problem).to.equal(`app@${image.manifest.digest} references it; it is corrupt`);
@@ -98,5 +109,20 @@ describe('fsck: store checks and repairs', function () {
       `corrupt manifest: revision app@${notManifest.digest} is not a manifest this registry can parse`,
       `missing manifest: index multi@${index.digest} names it; the repository does not hold it`,
     ]);
+  });
+
+  it('leaves alone a dangling link written while it checks: a push under way may be about to write its blob', async () => {
+    const { client, driver } = fixture();
+    const gone = await client.pushBlob('app', randomBlob(100));
+    await rm(join(blobFile(gone.digest), '..'), { recursive: true });
+    const check = await checkStore(driver);
+    expect(check.findings.map((f) => `${f.kind} ${f.object}`)).to.deep.equal(['dangling layer link']);
+    await repairStore(driver, check, '20261203T000002Z');
+    expect(check.findings[0]?.repaired).to.equal(undefined);
+    expect(await client.blobExists('app', gone.digest)).to.equal(false);
+    await age();
+    const later = await checkStore(driver);
+    await repairStore(driver, later, '20261203T000003Z');
+    expect(later.findings[0]?.repaired).to.equal('removed');
   });
 });
