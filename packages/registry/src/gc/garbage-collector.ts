@@ -21,7 +21,7 @@ import { silentProgress, type ProgressReport } from '../maintenance/progress-rep
 import { forEachLimited, scanBlobs, scanRepositories, type RepositoryInventory, type TagEntry } from './store-inventory.js';
 import { decideTags, policyFor, type TagDecision } from './retention-rules.js';
 import { markRepository, type Marks } from './reachability.js';
-import { SweepIntent } from './sweep-intent.js';
+import { SweepIntent, sweptTagKey } from './sweep-intent.js';
 import type { SweepLock } from './gc-lock.js';
 import { sweepLockFor } from './sweep-lock.js';
 import { readPullTime } from './pull-recorder.js';
@@ -205,7 +205,7 @@ export class GarbageCollector {
   private async sweep(plan: Plan, options: GcRunOptions, started: number, lock: SweepLock): Promise<void> {
     const progress = options.progress ?? silentProgress;
     const graceLimit = started - options.gracePeriodMs;
-    const doomed = [...plan.blobs.keys(), ...plan.manifests.map((m) => m.digest)];
+    const doomed = [...plan.blobs.keys(), ...plan.manifests.map((m) => m.digest), ...plan.tags.map((t) => sweptTagKey(t.repository, t.tag.tag))];
     if (plan.tags.length === 0 && doomed.length === 0) return;
     const intent = new SweepIntent(this.driver, doomed);
     await intent.write(lock.expiresAt);
@@ -214,13 +214,14 @@ export class GarbageCollector {
       progress.phase('sweep', plan.tags.length + plan.manifests.length + plan.blobs.size);
       for (const { repository, tag } of plan.tags) {
         await lock.check();
+        await intent.refresh(lock.expiresAt);
+        // A push of this tag writes it, then waits while the intent names it, then writes it again.
         const path = pathFor({ kind: 'tagCurrentLink', name: repository, tag: tag.tag });
         const now = await this.linkState(path);
-        if (now === undefined || now.digest !== tag.digest.value || now.modTime > graceLimit) {
-          plan.summary.spared += now === undefined ? 0 : 1;
-          continue;
-        }
-        if (await deleteIfPresent(this.driver, pathFor({ kind: 'tag', name: repository, tag: tag.tag }))) plan.summary.tagsDeleted += 1;
+        if (now !== undefined && now.digest === tag.digest.value && now.modTime <= graceLimit) {
+          if (await deleteIfPresent(this.driver, pathFor({ kind: 'tag', name: repository, tag: tag.tag }))) plan.summary.tagsDeleted += 1;
+        } else if (now !== undefined) plan.summary.spared += 1;
+        intent.done(sweptTagKey(repository, tag.tag));
         progress.advance();
       }
       let sinceCheck = 0;

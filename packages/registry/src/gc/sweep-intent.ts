@@ -17,6 +17,11 @@ interface IntentBody {
   digests: string[];
 }
 
+/** How a tag retention is deleting is named in the intent (digests never contain a space). */
+export function sweptTagKey(repository: string, tag: string): string {
+  return `tag ${repository}:${tag}`;
+}
+
 export class SweepIntent {
   readonly id = randomUUID();
   private readonly path = pathFor({ kind: 'gcSweepIntent' });

@@ -13,7 +13,7 @@ import type { ReferrersIndex } from './referrers-index.js';
 import { ManifestCache, type CachedManifest } from './manifest-cache.js';
 import { readLink, writeLink, deleteIfPresent } from './link-files.js';
 import { repositoryExists, nameUnknown } from './repository-check.js';
-import type { SweepGuard } from '../gc/sweep-intent.js';
+import { sweptTagKey, type SweepGuard } from '../gc/sweep-intent.js';
 
 export interface ManifestContent extends CachedManifest {
   digest: Digest;
@@ -109,7 +109,11 @@ export class ManifestStore {
     const existed = await this.hasRevision(name, digest);
     await writeLink(this.driver, revisionLink, digest);
     await this.checkNotBeingSwept(name, digest, parsed, existed);
-    if (reference.kind === 'tag') await this.tags.tag(name, reference.tag, digest);
+    if (reference.kind === 'tag') {
+      await this.tags.tag(name, reference.tag, digest);
+      // Retention may be deleting this tag right now: once the sweep has dealt with it, write it again.
+      if ((await this.sweepGuard.settle([sweptTagKey(name, reference.tag)], SWEEP_WAIT_MS)).waited) await this.tags.tag(name, reference.tag, digest);
+    }
     if (parsed.subject) await this.referrers.add(name, parsed.subject.digest, digest);
     this.cache.set(digest.value, { content, mediaType: parsed.mediaType, parsed });
     return parsed.subject ? { digest, subject: parsed.subject.digest } : { digest };

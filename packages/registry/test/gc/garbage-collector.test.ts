@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { FilesystemDriver } from '../../src/storage/filesystem-driver.js';
-import { SweepIntent } from '../../src/gc/sweep-intent.js';
+import { SweepIntent, sweptTagKey } from '../../src/gc/sweep-intent.js';
 import { GcLock, GcLockBusyError } from '../../src/gc/gc-lock.js';
 import { pathFor } from '../../src/storage/path-spec.js';
 import { parseDigest } from '../../src/oci/digest.js';
@@ -160,6 +160,25 @@ describe('garbage collector', function () {
     await intent.refresh(Date.now() + 60_000, 0);
     expect((await put).status).to.equal(201);
     expect((await client.mount('other', layer.digest, 'app')).status).to.equal(201);
+    await intent.clear();
+  });
+
+  it('a tag pushed while retention deletes it is written again once the sweep is done with it', async () => {
+    const { client, driver } = fixture();
+    const first = await client.pushImage('app', 'v1');
+    const intent = new SweepIntent(driver, [sweptTagKey('app', 'v1')]);
+    await intent.write(Date.now() + 60_000);
+    const second = await client.pushImage('app', 'other');
+    const put = client.putManifest('app', 'v1', second.manifest);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    // The sweep deletes the tag it had decided on (the push's write of it comes in between), then lets go.
+    await driver.delete(pathFor({ kind: 'tag', name: 'app', tag: 'v1' }));
+    intent.done(sweptTagKey('app', 'v1'));
+    await intent.refresh(Date.now() + 60_000, 0);
+    expect((await put).status).to.equal(201);
+    const now = await client.get('/v2/app/manifests/v1', { Accept: MediaType.OciManifest });
+    expect(now.header('docker-content-digest')).to.equal(second.manifest.digest);
+    expect(first.manifest.digest).not.to.equal(second.manifest.digest);
     await intent.clear();
   });
 
