@@ -47,6 +47,14 @@ function defaultsTree(config: RegistryConfig): MapNode {
         uploadpurging: { enabled: purging.enabled, age: formatDuration(purging.ageMs), interval: formatDuration(purging.intervalMs), dryrun: purging.dryRun },
         readonly: { enabled: storage.maintenance.readOnly.enabled },
       },
+      gc: {
+        enabled: storage.gc.enabled,
+        interval: formatDuration(storage.gc.intervalMs),
+        graceperiod: formatDuration(storage.gc.gracePeriodMs),
+        deleteuntagged: storage.gc.deleteUntagged,
+        dryrun: storage.gc.dryRun,
+        lockexpiry: formatDuration(storage.gc.lockExpiryMs),
+      },
     },
     http: { addr: http.addr, net: http.net, draintimeout: formatDuration(http.drainTimeoutMs), relativeurls: http.relativeUrls },
     catalog: { maxentries: config.catalog.maxEntries },
@@ -55,7 +63,7 @@ function defaultsTree(config: RegistryConfig): MapNode {
   if (config.proxy.upstreams.length > 0) {
     tree.proxy = { tagrevalidate: formatDuration(config.proxy.tagRevalidateMs), timeout: formatDuration(config.proxy.upstreamTimeoutMs) };
   }
-  if (config.mail !== undefined) tree.mail = { port: config.mail.port, tls: config.mail.tls };
+  if (config.mail !== undefined) tree.mail = { port: config.mail.port, tls: config.mail.tls, interval: formatDuration(config.mail.intervalMs), insecureskipverify: config.mail.insecureSkipVerify };
   return fromPlain(tree) as MapNode;
 }
 
