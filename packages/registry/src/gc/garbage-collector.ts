@@ -174,12 +174,13 @@ export class GarbageCollector {
     if (policy !== undefined) {
       const pulledAt = async (digest: string) => readPullTime(this.driver, repo.name, digest);
       // A cosign-style tag is kept when the manifest it signs is reached from the other kept tags.
-      const keptFrom = async (kept: readonly TagDecision[]) => markRepository(kept.filter((d) => d.keep).map((d) => d.tag.digest.value), revisions, load, { blobs: new Set() }, false);
-      let reachedByKept: Set<string> | undefined;
-      const prelim = await decideTags(policy, tags, { now, pulledAt }, () => false);
-      reachedByKept = await keptFrom(prelim);
-      const reached = reachedByKept;
-      decisions = await decideTags(policy, tags, { now, pulledAt }, (digest) => reached.has(digest));
+      // Asked once the other tags are decided: marked once from the kept ones, then looked up.
+      let reached: Promise<Set<string>> | undefined;
+      const isKept = async (digest: string, decided: readonly TagDecision[]) => {
+        reached ??= markRepository(decided.filter((d) => d.keep).map((d) => d.tag.digest.value), revisions, load, { blobs: new Set() }, false);
+        return (await reached).has(digest);
+      };
+      decisions = await decideTags(policy, tags, { now, pulledAt }, isKept);
     }
     const untaggedAfterMs = policy !== undefined ? policy.untaggedAfterMs : options.deleteUntagged && inScope ? 0 : undefined;
     const untaggedLimit = untaggedAfterMs === undefined ? undefined : Math.min(graceLimit, now - untaggedAfterMs);

@@ -59,7 +59,7 @@ export async function decideTags(
   policy: RetentionPolicy,
   tags: readonly TagEntry[],
   context: RetentionContext,
-  isKeptManifest: (digest: string, kept: readonly TagDecision[]) => boolean,
+  isKeptManifest: (digest: string, decided: readonly TagDecision[]) => Promise<boolean>,
 ): Promise<TagDecision[]> {
   const keepPattern = policy.keepTags.length > 0 ? picomatch(policy.keepTags, { dot: true }) : undefined;
   // Newest first; equal times by name, so a run is repeatable.
@@ -84,7 +84,7 @@ export async function decideTags(
   for (const tag of cosign) {
     const subject = cosignSubject(tag.tag) as string;
     decisions.push(
-      isKeptManifest(subject, decisions)
+      (await isKeptManifest(subject, decisions))
         ? { tag, keep: true, rule: `keepreferrers: signs ${subject}` }
         : { tag, keep: false, rule: `keepreferrers: ${subject} is not kept` },
     );
