@@ -4,6 +4,8 @@ import { CodedError, DEFAULT_DISCOVERY_PREFIX, normalizePrefix } from '@private-
 import { addEtcdFlags, etcdSettingsFromFlags, type EtcdSettings } from '@private-registry/core/etcd';
 import { Option, type Command } from 'commander';
 import { DEFAULT_STATE_FILE } from './agent-state.js';
+import { DEFAULT_READY_FILE } from './ready-file.js';
+import { DEFAULT_STRICT_ADDRESS } from './strict-environment.js';
 import type { AgentTimings } from './host-agent.js';
 import type { HostIdentityOverrides } from './host-identity.js';
 import { DOCKER_RELOAD_MODES, type DockerReloadMode } from './host-files/docker-reload.js';
@@ -23,6 +25,11 @@ export interface AgentOptions {
   dockerDaemonJson: string;
   environmentFile: string;
   stateFile: string;
+  /** Written once this run has made its first decision, removed when it stops (`wait` watches it). */
+  readyFile: string;
+  /** With no registry announced, DOCKER_REPO names strictAddress instead of being removed. */
+  strict: boolean;
+  strictAddress: string;
   keepOnExit: boolean;
   once: boolean;
   dryRun: boolean;
@@ -45,6 +52,7 @@ export function addCommonFlags(command: Command): Command {
     .addOption(new Option('--prefer-label <key=value>', 'prefer registries with this label (repeatable)').argParser(collect))
     .addOption(new Option('--no-prefer-local', 'do not prefer a registry running on this host'))
     .addOption(new Option('--state-file <path>', 'where the agent records what it wrote (under --root)').env('HOST_AGENT_STATE_FILE').default(DEFAULT_STATE_FILE))
+    .addOption(new Option('--ready-file <path>', "written at this run's first decision, removed at stop; `wait` watches it (under --root)").env('HOST_AGENT_READY_FILE').default(DEFAULT_READY_FILE))
     .addOption(new Option('--environment-file <path>', 'the environment file DOCKER_REPO goes into (under --root)').default('/etc/environment'))
     .addOption(new Option('--docker-daemon-json <path>', "dockerd's daemon.json (under --root)").default('/etc/docker/daemon.json'))
     .addOption(new Option('--docker-pidfile <path>', "dockerd's pidfile, for --docker-reload=signal (under --root)").default('/var/run/docker.pid'))
@@ -61,7 +69,10 @@ export function addRunFlags(command: Command): Command {
     .addOption(new Option('--keep-on-exit', 'leave the files as they are when stopped'))
     .addOption(new Option('--once', 'reconcile once and exit'))
     .addOption(new Option('--dry-run', 'log what would be written; write nothing, reload nothing'))
-    .addOption(new Option('--hold <ms>', 'how long a removal or a move must hold before it is applied (flap damping)').env('HOST_AGENT_HOLD_MS').default('1000'))
+    .addOption(new Option('--hold <ms>', 'how long the chosen registry must be gone before the host lets go of it').env('HOST_AGENT_HOLD_MS').default('1000'))
+    .addOption(new Option('--dwell <seconds>', 'how long a choice stands before the host moves again while it is announced (flap damping)').env('HOST_AGENT_DWELL_SECONDS').default('10'))
+    .addOption(new Option('--strict', `with no registry announced, point DOCKER_REPO at --strict-address (fails fast) instead of Docker Hub`).env('HOST_AGENT_STRICT'))
+    .addOption(new Option('--strict-address <host:port>', 'where DOCKER_REPO points in strict mode while no registry is announced').env('HOST_AGENT_STRICT_ADDRESS').default(DEFAULT_STRICT_ADDRESS))
     .addOption(new Option('--resync <seconds>', 'full read and file repair interval').env('HOST_AGENT_RESYNC_SECONDS').default('30'));
 }
 
@@ -90,12 +101,16 @@ export function agentOptionsFromFlags(flags: Record<string, unknown>, env: NodeJ
     dockerDaemonJson: absolute('--docker-daemon-json', flags['dockerDaemonJson']),
     environmentFile: absolute('--environment-file', flags['environmentFile']),
     stateFile: absolute('--state-file', flags['stateFile']),
+    readyFile: absolute('--ready-file', flags['readyFile'] ?? DEFAULT_READY_FILE),
+    strict: flags['strict'] === true,
+    strictAddress: strictAddress(flags['strictAddress'] ?? DEFAULT_STRICT_ADDRESS),
     keepOnExit: flags['keepOnExit'] === true,
     once: flags['once'] === true,
     dryRun: flags['dryRun'] === true,
     timings: {
       settleMs: 50,
       holdMs: nonNegativeNumber('--hold', flags['hold'] ?? '1000'),
+      dwellMs: nonNegativeNumber('--dwell', flags['dwell'] ?? '10') * 1000,
       resyncMs: nonNegativeNumber('--resync', flags['resync'] ?? '30') * 1000,
     },
     logLevel: String(flags['logLevel'] ?? 'info'),
@@ -115,6 +130,15 @@ function parseLabels(values: string[]): Record<string, string> {
     labels[value.slice(0, eq)] = value.slice(eq + 1);
   }
   return labels;
+}
+
+/** HOST:PORT with a port, no scheme or path: it becomes DOCKER_REPO=<HOST:PORT>/. */
+function strictAddress(value: unknown): string {
+  const text = String(value).trim();
+  if (!/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:.]+\]:\d{1,5}$/.test(text)) {
+    throw new CodedError('OPTION_INVALID', `--strict-address "${text}" is not HOST:PORT (such as ${DEFAULT_STRICT_ADDRESS})`);
+  }
+  return text;
 }
 
 function absolute(flag: string, value: unknown): string {

@@ -16,13 +16,14 @@ export interface AgentState {
   writers: Partial<Record<WriterName, WriterRecord>>;
   /** Writers that failed at the last apply, with their error. */
   errors?: Partial<Record<WriterName, string>>;
-  updatedAt: string;
+  /** When the agent last changed the host; null on a host it never changed. */
+  updatedAt: string | null;
 }
 
 export const DEFAULT_STATE_FILE = '/var/lib/registry-host-agent/state.json';
 
 export function emptyState(): AgentState {
-  return { registryId: null, key: 'none', target: null, writers: {}, updatedAt: new Date(0).toISOString() };
+  return { registryId: null, key: 'none', target: null, writers: {}, updatedAt: null };
 }
 
 export class AgentStateStore {

@@ -1,9 +1,10 @@
 // The agent's loop: etcd changes (watch events, reconnects, a periodic resync) trigger an evaluation; an
 // evaluation reads the announced registries, chooses one for this host and hands the choice to the reconciler.
-// Timing rules live here: bursts of events are coalesced; taking a registry away or moving to another waits
-// until the new choice has held for `holdMs` (a flapping key does not churn the host's files); a first registry
-// is applied at once; a failed etcd read keeps the last good state and retries with backoff.
-
+// Timing rules live here: bursts of events are coalesced; taking a registry away (it is no longer announced)
+// waits until that has held for `holdMs`; any other change (a move to a registry that appeared, or back from
+// none) waits until the current choice has stood for `dwellMs`, so a flapping registry does not churn the
+// host's files; the first decision of a run is applied at once; a failed etcd read keeps the last good state
+// and retries with backoff; a read that shows etcd's history replaced (wiped, restored) restarts the watch.
 import { Backoff, type Logger } from '@private-registry/core';
 import type { Etcd3 } from 'etcd3';
 import type { HostIdentity } from './host-identity.js';
@@ -16,13 +17,23 @@ import type { Reconciler } from './reconciler.js';
 export interface AgentTimings {
   /** Coalesces a burst of events into one evaluation. */
   settleMs: number;
-  /** How long a removal or a move must hold before it is applied. */
+  /** How long the chosen registry must be gone (not announced) before the host lets go of it. */
   holdMs: number;
+  /** How long a choice stands before the host moves to another registry (or back from none) while it is still announced. */
+  dwellMs: number;
   /** Full read and file repair even without events. */
   resyncMs: number;
 }
 
-export const DEFAULT_TIMINGS: AgentTimings = { settleMs: 50, holdMs: 1_000, resyncMs: 30_000 };
+export const DEFAULT_TIMINGS: AgentTimings = { settleMs: 50, holdMs: 1_000, dwellMs: 10_000, resyncMs: 30_000 };
+
+/** What the agent tells its runtime, besides the reconciler's work. */
+export interface AgentEvents {
+  /** Once per run, when the host has made its first decision (a registry applied, or none after a full read). */
+  decided?: (registryId: string | null) => void;
+  /** Every applied change of choice after the first decision (a move). */
+  moved?: (from: string | null, to: string | null) => void;
+}
 
 export interface HostAgentOptions {
   client: Etcd3;
@@ -32,6 +43,7 @@ export interface HostAgentOptions {
   reconciler: Reconciler;
   log: Logger;
   timings?: Partial<AgentTimings>;
+  events?: AgentEvents;
 }
 
 interface PendingChange {
@@ -53,6 +65,9 @@ export class HostAgent {
   private stopped = false;
   private pending: PendingChange | undefined;
   private etcdReachable: boolean | undefined;
+  /** When this run last applied a change of choice (dwellMs counts from it); undefined until there is one to hold. */
+  private appliedAt: number | undefined;
+  private hasDecided = false;
 
   constructor(private readonly options: HostAgentOptions) {
     this.timings = { ...DEFAULT_TIMINGS, ...options.timings };
@@ -131,6 +146,7 @@ export class HostAgent {
     if (this.etcdReachable === false) log.info({ registries: result.snapshot.records.length }, 'etcd reachable again');
     this.etcdReachable = true;
     this.etcdBackoff.reset();
+    if (result.snapshot.historyReplaced !== undefined) this.watch.restart(result.snapshot.historyReplaced);
 
     const choice = chooseRegistry(result.snapshot.records, this.options.identity, this.options.policy);
     const key = choiceKey(choice);
@@ -139,18 +155,38 @@ export class HostAgent {
       this.pending = undefined;
       // Same choice: still make the files say so (repairs edits by others; writes nothing when they agree).
       await reconciler.apply(choice, 'resync');
+      this.decided(applied.registryId);
       return;
     }
-    if (applied.registryId !== null) {
-      const now = Date.now();
-      if (this.pending?.key !== key) this.pending = { key, since: now };
-      const waited = now - this.pending.since;
-      if (waited < this.timings.holdMs) {
-        this.schedule(this.timings.holdMs - waited);
-        return;
-      }
+    const wait = this.waitBeforeChange(key, applied.registryId, result.snapshot.records.some((r) => r.id === applied.registryId));
+    if (wait > 0) {
+      this.schedule(wait);
+      return;
     }
     this.pending = undefined;
     await reconciler.apply(choice, choice === null ? 'no registry announced' : `chose ${choice.record.id} (${choice.reason})`);
+    const to = choice?.record.id ?? null;
+    if (this.hasDecided) this.options.events?.moved?.(applied.registryId, to);
+    // A first decision of "none" holds nothing back: the first registry announced afterwards applies at once.
+    if (this.hasDecided || to !== null) this.appliedAt = Date.now();
+    this.decided(to);
+  }
+
+  /**
+   * Milliseconds until a change to `key` may be applied (0: now): a registry that is gone must have been gone
+   * for holdMs, and the current choice must have stood for dwellMs since this run applied it.
+   */
+  private waitBeforeChange(key: string, appliedId: string | null, appliedStillAnnounced: boolean): number {
+    const now = Date.now();
+    if (this.pending?.key !== key) this.pending = { key, since: now };
+    const goneSince = appliedId !== null && !appliedStillAnnounced ? this.pending.since + this.timings.holdMs : 0;
+    const stoodSince = this.appliedAt === undefined ? 0 : this.appliedAt + this.timings.dwellMs;
+    return Math.max(0, goneSince - now, stoodSince - now);
+  }
+
+  private decided(registryId: string | null): void {
+    if (this.hasDecided) return;
+    this.hasDecided = true;
+    this.options.events?.decided?.(registryId);
   }
 }

@@ -2,6 +2,8 @@
 // delete and after every (re)connect (events may have been missed while disconnected). A watch that etcd ends
 // (compaction, a cancelled stream) is created again with backoff. The watch never carries data to the agent:
 // the agent re-reads the prefix, so a lost event can delay an update but never corrupt the snapshot.
+// `restart` replaces the watch with a new one from etcd's current revision: after etcd's data was wiped or
+// restored, etcd3 resumes a watch from the old (now future) revision and it would stay silent.
 
 import { Backoff, sleep, type Logger } from '@private-registry/core';
 import type { Etcd3, Watcher } from 'etcd3';
@@ -18,11 +20,17 @@ export class RegistryWatch {
   private watcher: Watcher | undefined;
   private readonly stopped = new AbortController();
   private running: Promise<void> | undefined;
+  private restartNow: ((reason: string) => void) | undefined;
 
   constructor(private readonly options: RegistryWatchOptions) {}
 
   start(): void {
     this.running ??= this.loop();
+  }
+
+  /** Cancels the current watch and creates a new one (from etcd's current revision); a no-op while none is up. */
+  restart(reason: string): void {
+    this.restartNow?.(reason);
   }
 
   async stop(): Promise<void> {
@@ -65,10 +73,19 @@ export class RegistryWatch {
         continue;
       }
       const abort = new Promise<undefined>((resolve) => this.stopped.signal.addEventListener('abort', () => resolve(undefined), { once: true }));
-      const error = await Promise.race([ended, abort]);
-      if (this.stopped.signal.aborted) return;
+      const restart = new Promise<string>((resolve) => (this.restartNow = resolve));
+      const outcome = await Promise.race([ended.then((error) => ({ error })), abort, restart.then((reason) => ({ reason }))]);
+      this.restartNow = undefined;
+      if (this.stopped.signal.aborted || outcome === undefined) return;
+      const watcher = this.watcher;
       this.watcher = undefined;
-      log.warn({ err: error?.message }, 'discovery watch ended; creating it again');
+      if ('reason' in outcome) {
+        log.warn({ reason: outcome.reason }, 'discovery watch restarted from the current revision');
+        // A new Watcher: etcd3 would resume a cancelled one from its old revision.
+        await watcher?.cancel().catch(() => undefined);
+        continue;
+      }
+      log.warn({ err: outcome.error?.message }, 'discovery watch ended; creating it again');
       await sleep(backoff.next(), this.stopped.signal);
     }
   }

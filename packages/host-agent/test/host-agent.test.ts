@@ -2,28 +2,12 @@
 // the flap hold, repairs by the periodic read, a compacted watch, etcd going away, and cleanup on stop.
 import { expect } from 'chai';
 import { readFile, writeFile, stat } from 'node:fs/promises';
-import { Writable } from 'node:stream';
-import { createLogger, serializeRegistryRecord, type RegistryRecord } from '@private-registry/core';
+import { serializeRegistryRecord } from '@private-registry/core';
 import { createEtcdClient } from '@private-registry/core/etcd';
-import { cleanupTestbed, startEtcd, startTcpProxy, tempDir, type Etcd } from '@private-registry/testbed';
+import { cleanupTestbed, startEtcd, startTcpProxy, type Etcd } from '@private-registry/testbed';
 import type { Etcd3 } from 'etcd3';
-import { AgentStateStore } from '../src/agent-state.js';
-import { HostAgent } from '../src/host-agent.js';
-import { createHostFileWriters, HostRoot } from '../src/host-files/index.js';
-import { Reconciler } from '../src/reconciler.js';
-
-const PREFIX = '/services/docker-registry/';
-
-function record(port: number): RegistryRecord {
-  return { id: `10.1.0.1:${port}`, url: `http://10.1.0.1:${port}`, scheme: 'http', host: '10.1.0.1', port, hostname: 'reg', version: '1', startedAt: new Date().toISOString() };
-}
-
-interface RunningAgent {
-  agent: HostAgent;
-  root: HostRoot;
-  logLines: string[];
-  dockerRepo(): Promise<string | undefined>;
-}
+import type { HostAgent } from '../src/host-agent.js';
+import { PREFIX, record, startAgentUnderTest, waitFor, type RunningAgent } from './agent-under-test.js';
 
 describe('the host agent loop against a real etcd @e2e', function () {
   this.timeout(60_000);
@@ -45,53 +29,9 @@ describe('the host agent loop against a real etcd @e2e', function () {
   });
 
   async function startAgent(timings: { holdMs?: number; resyncMs?: number; endpoint?: string } = {}): Promise<RunningAgent> {
-    const root = new HostRoot((await tempDir('agent-loop')).path);
-    const logLines: string[] = [];
-    const log = createLogger({
-      level: 'debug',
-      destination: new Writable({
-        write(chunk: Buffer, _encoding, done) {
-          logLines.push(...chunk.toString('utf8').split('\n').filter((l) => l !== ''));
-          done();
-        },
-      }),
-    });
-    const agentClient = createEtcdClient({ endpoints: [timings.endpoint ?? etcd.endpoint], dialTimeoutMs: 1_000 });
-    const reconciler = await Reconciler.open({
-      writers: createHostFileWriters({ root, enabled: ['environment', 'docker'] }),
-      store: new AgentStateStore(root.path('/var/lib/registry-host-agent/state.json')),
-      log,
-      dryRun: false,
-    });
-    const agent = new HostAgent({
-      client: agentClient,
-      prefix: PREFIX,
-      identity: { hostname: 'h', addresses: [], key: 'h' },
-      policy: { preferLocal: true },
-      reconciler,
-      log,
-      timings: { settleMs: 20, holdMs: timings.holdMs ?? 300, resyncMs: timings.resyncMs ?? 30_000 },
-    });
-    const stop = agent.stop.bind(agent);
-    agent.stop = async (cleanup: boolean) => {
-      await stop(cleanup);
-      agentClient.close();
-    };
-    agent.start();
-    running.push(agent);
-    const dockerRepo = async (): Promise<string | undefined> =>
-      (await readFile(root.path('/etc/environment'), 'utf8').catch(() => '')).split('\n').find((l) => l.startsWith('DOCKER_REPO='))?.slice(12);
-    return { agent, root, logLines, dockerRepo };
-  }
-
-  async function waitFor(read: () => Promise<unknown>, expected: unknown, timeoutMs: number): Promise<number> {
-    const started = Date.now();
-    for (;;) {
-      const value = await read();
-      if (JSON.stringify(value) === JSON.stringify(expected)) return Date.now() - started;
-      if (Date.now() - started > timeoutMs) throw new Error(`still ${JSON.stringify(value)} after ${timeoutMs} ms, expected ${JSON.stringify(expected)}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    const started = await startAgentUnderTest({ ...timings, endpoint: timings.endpoint ?? etcd.endpoint });
+    running.push(started.agent);
+    return started;
   }
 
   it('writes DOCKER_REPO within a fraction of a second of the announcement (a watch, not a poll)', async () => {

@@ -1,6 +1,8 @@
 // The sidekick's loop: every interval, probe the registry and renew the lease side by side, then bring etcd
-// in line with what the probe said (announce while healthy, revoke when not). etcd failures never end the
-// loop: it retries with backoff and logs each change of state once, not each attempt.
+// in line with what the probe said (announce while healthy, revoke when not). The first good probe announces;
+// after a withdrawal it takes `healthyAfter` good probes in a row, so a registry that keeps crashing and
+// restarting stays withdrawn instead of moving hosts back and forth. etcd failures never end the loop: it
+// retries with backoff and logs each change of state once, not each attempt.
 
 import { Backoff, serializeRegistryRecord, sleep, type BackoffOptions, type Logger, type RegistryRecord } from '@private-registry/core';
 import type { KeyState, LeasedKey } from './leased-key.js';
@@ -12,6 +14,8 @@ export interface AnnouncerTimings {
   intervalMs: number;
   /** Consecutive failed probes that withdraw an announced registry. */
   unhealthyAfter: number;
+  /** Consecutive good probes that announce a withdrawn registry again; 1 unless told. */
+  healthyAfter?: number;
   /** Retry delays while etcd fails; keep maxMs at most the interval so a lease is renewed as soon as etcd is back. */
   backoff: BackoffOptions;
   /** How long shutdown may spend revoking before leaving the key to its TTL. */
@@ -43,6 +47,9 @@ export class Announcer {
 
   private health: Health = 'unknown';
   private failedProbes = 0;
+  private goodProbes = 0;
+  /** Whether the registry was ever found healthy (announced): only a re-announcement needs healthyAfter probes. */
+  private everHealthy = false;
   /** What should be in etcd while healthy; undefined while withdrawn. */
   private record: RegistryRecord | undefined;
   /** The value last written by us, to tell our own update from someone else's change. */
@@ -84,10 +91,19 @@ export class Announcer {
   private observe(probe: ProbeResult): void {
     if (probe.alive) {
       this.failedProbes = 0;
-      if (this.health !== 'healthy') this.log.info({ status: probe.status, version: probe.version, elapsedMs: probe.elapsedMs }, 'registry answers');
+      this.goodProbes += 1;
+      if (this.health === 'healthy') return;
+      const needed = this.everHealthy ? (this.timings.healthyAfter ?? 1) : 1;
+      if (this.goodProbes < needed) {
+        this.log.info({ goodProbes: this.goodProbes, healthyAfter: needed }, 'registry answers again; announcing it after more good probes');
+        return;
+      }
+      this.log.info({ status: probe.status, version: probe.version, elapsedMs: probe.elapsedMs }, 'registry answers');
       this.health = 'healthy';
+      this.everHealthy = true;
       return;
     }
+    this.goodProbes = 0;
     this.failedProbes += 1;
     if (this.health === 'unhealthy') {
       this.log.debug({ detail: probe.detail }, 'registry still not answering');

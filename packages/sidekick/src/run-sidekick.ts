@@ -22,6 +22,7 @@ export function timingsFor(options: SidekickOptions): AnnouncerTimings {
   return {
     intervalMs: options.intervalMs,
     unhealthyAfter: options.unhealthyAfter,
+    healthyAfter: options.healthyAfter,
     backoff: { initialMs: Math.min(200, options.intervalMs), maxMs: options.intervalMs },
     stopTimeoutMs: Math.min(3_000, options.ttlSeconds * 1000),
   };
@@ -55,6 +56,7 @@ export async function runSidekick(options: SidekickOptions, dependencies: RunSid
         intervalMs: options.intervalMs,
         probeTimeoutMs: options.probeTimeoutMs,
         unhealthyAfter: options.unhealthyAfter,
+        healthyAfter: options.healthyAfter,
         etcd: describeEtcdSettings(options.etcd),
       },
       'sidekick started',

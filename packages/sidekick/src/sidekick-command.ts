@@ -4,7 +4,7 @@
 import { Command, Option } from 'commander';
 import { DEFAULT_DISCOVERY_PREFIX } from '@private-registry/core';
 import { addEtcdFlags } from '@private-registry/core/etcd';
-import { DEFAULT_TTL_SECONDS, DEFAULT_UNHEALTHY_AFTER, parseSidekickOptions, type SidekickOptions } from './sidekick-options.js';
+import { DEFAULT_HEALTHY_AFTER, DEFAULT_TTL_SECONDS, DEFAULT_UNHEALTHY_AFTER, parseSidekickOptions, type SidekickOptions } from './sidekick-options.js';
 import { SIDEKICK_VERSION } from './sidekick-version.js';
 
 export type RunAction = (options: SidekickOptions) => void | Promise<void>;
@@ -36,6 +36,9 @@ export function createSidekickProgram(run: RunAction): Command {
     .addOption(new Option('--probe-timeout <duration>', 'how long a probe may take (default: 2s, at most the interval)').env('SIDEKICK_PROBE_TIMEOUT'))
     .addOption(
       new Option('--unhealthy-after <count>', `consecutive failed probes that withdraw the record (default: ${DEFAULT_UNHEALTHY_AFTER})`).env('SIDEKICK_UNHEALTHY_AFTER'),
+    )
+    .addOption(
+      new Option('--healthy-after <count>', `consecutive good probes that announce a withdrawn registry again (default: ${DEFAULT_HEALTHY_AFTER})`).env('SIDEKICK_HEALTHY_AFTER'),
     )
     .addOption(new Option('--zone <zone>', 'zone written into the record').env('SIDEKICK_ZONE'))
     .addOption(new Option('--label <key=value>', 'label written into the record; repeatable, or comma-separated').argParser(collect).env('SIDEKICK_LABELS'))

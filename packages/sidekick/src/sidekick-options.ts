@@ -4,12 +4,15 @@
 import { isIP } from 'node:net';
 import { DEFAULT_DISCOVERY_PREFIX, isRegistryId, normalizeLevel, normalizePrefix, registryAddress, registryKey, type RegistryScheme } from '@private-registry/core';
 import { etcdSettingsFromFlags, type EtcdSettings } from '@private-registry/core/etcd';
+import { detectHostAddress } from './host-address.js';
 import { optionError } from './sidekick-error.js';
 
 export const DEFAULT_TTL_SECONDS = 10;
 export const DEFAULT_PROBE_TIMEOUT_MS = 2_000;
 /** Consecutive failed probes before withdrawing: one lost probe (a GC pause, a slow answer) is not an outage. */
 export const DEFAULT_UNHEALTHY_AFTER = 2;
+/** Consecutive good probes before a withdrawn registry is announced again: a registry that keeps crashing stays out. */
+export const DEFAULT_HEALTHY_AFTER = 3;
 
 export interface AdvertisedAddress {
   /** Without brackets for IPv6. */
@@ -38,18 +41,29 @@ export interface SidekickOptions {
   probeTimeoutMs: number;
   /** Consecutive failed probes that withdraw an announced registry. */
   unhealthyAfter: number;
+  /** Consecutive good probes that announce a withdrawn registry again (the first announcement needs one). */
+  healthyAfter: number;
   zone?: string;
   labels: Record<string, string>;
   logLevel: string;
   etcd: EtcdSettings;
 }
 
-/** Parses the values commander collected for `run` (flags and their environment variables). */
-export function parseSidekickOptions(flags: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): SidekickOptions {
-  const registry = parseRegistryUrl(stringFlag(flags, 'registryUrl'));
+/**
+ * Parses the values commander collected for `run` (flags and their environment variables). An empty host in
+ * --registry-url or --advertise (`http://:5000`, `:5000`: a unit's address variable was unset) is this host's
+ * address, found by `detectAddress`.
+ */
+export function parseSidekickOptions(
+  flags: Record<string, unknown>,
+  env: NodeJS.ProcessEnv = process.env,
+  detectAddress: () => string | undefined = detectHostAddress,
+): SidekickOptions {
+  const hostless = new HostlessFill(detectAddress);
+  const registry = parseRegistryUrl(hostless.url(stringFlag(flags, 'registryUrl')));
   const advertiseText = stringFlag(flags, 'advertise');
   if (advertiseText === undefined) throw optionError('--advertise (or SIDEKICK_ADVERTISE) is required: the HOST:PORT clients use to reach the registry');
-  const advertise = parseAdvertise(advertiseText);
+  const advertise = parseAdvertise(hostless.advertise(advertiseText));
   const scheme = parseScheme(stringFlag(flags, 'scheme'), registry.scheme);
 
   const id = stringFlag(flags, 'id') ?? registryAddress(advertise);
@@ -81,6 +95,7 @@ export function parseSidekickOptions(flags: Record<string, unknown>, env: NodeJS
     intervalMs,
     probeTimeoutMs,
     unhealthyAfter: parseCount('--unhealthy-after', stringFlag(flags, 'unhealthyAfter'), DEFAULT_UNHEALTHY_AFTER),
+    healthyAfter: parseCount('--healthy-after', stringFlag(flags, 'healthyAfter'), DEFAULT_HEALTHY_AFTER),
     labels: parseLabels(flags['label']),
     logLevel: parseLogLevel(stringFlag(flags, 'logLevel')),
     etcd: etcdSettingsFromFlags(flags, env),
@@ -96,6 +111,31 @@ export function parseSidekickOptions(flags: Record<string, unknown>, env: NodeJS
     options.zone = zone;
   }
   return options;
+}
+
+/** Fills an empty host in --registry-url / --advertise with this host's address, detected once. */
+class HostlessFill {
+  private address: string | undefined;
+
+  constructor(private readonly detect: () => string | undefined) {}
+
+  url(text: string | undefined): string | undefined {
+    const match = text === undefined ? null : /^(https?:\/\/):(\d+)\/?$/.exec(text);
+    return match === null ? text : `${match[1]}${this.host(`--registry-url "${text}"`)}:${match[2]}`;
+  }
+
+  advertise(text: string): string {
+    const match = /^:(\d+)$/.exec(text);
+    return match === null ? text : `${this.host(`--advertise "${text}"`)}:${match[1]}`;
+  }
+
+  private host(what: string): string {
+    this.address ??= this.detect();
+    if (this.address === undefined) {
+      throw optionError(`${what} has no host, and this host has no IPv4 address to use: set COREOS_PRIVATE_IPV4 (fleet units) or REGISTRY_ADVERTISE_HOST (systemd units)`);
+    }
+    return this.address;
+  }
 }
 
 /** `HOST:PORT` or `[IPv6]:PORT`, a name or address clients can reach. */

@@ -1,0 +1,92 @@
+// When the agent changes a host, against a real etcd: a new choice stands for the dwell before the host moves
+// again (a registry that flaps right after being chosen changes nothing), the first decision is reported once,
+// and a wiped etcd (its revision back to 1) does not leave the watch waiting for revisions that never come.
+import { expect } from 'chai';
+import { rm } from 'node:fs/promises';
+import { serializeRegistryRecord } from '@private-registry/core';
+import { createEtcdClient } from '@private-registry/core/etcd';
+import { cleanupTestbed, startEtcd, type Etcd } from '@private-registry/testbed';
+import type { Etcd3 } from 'etcd3';
+import type { HostAgent } from '../src/host-agent.js';
+import { PREFIX, record, startAgentUnderTest, waitFor, type AgentUnderTestOptions, type RunningAgent } from './agent-under-test.js';
+
+describe('when the host agent changes a host @e2e', function () {
+  this.timeout(60_000);
+  let etcd: Etcd;
+  let client: Etcd3;
+  const running: HostAgent[] = [];
+
+  before(async () => {
+    etcd = await startEtcd();
+    client = createEtcdClient({ endpoints: [etcd.endpoint], dialTimeoutMs: 1_000 });
+  });
+  afterEach(async () => {
+    while (running.length > 0) await running.pop()!.stop(false);
+    await client.delete().prefix(PREFIX);
+  });
+  after(async () => {
+    client.close();
+    await cleanupTestbed();
+  });
+
+  async function startAgent(options: Partial<AgentUnderTestOptions> = {}): Promise<RunningAgent> {
+    const started = await startAgentUnderTest({ endpoint: etcd.endpoint, ...options });
+    running.push(started.agent);
+    return started;
+  }
+
+  const announce = (port: number) => client.put(`${PREFIX}10.1.0.1:${port}`).value(serializeRegistryRecord(record(port)));
+  const withdraw = (port: number) => client.delete().key(`${PREFIX}10.1.0.1:${port}`);
+
+  it('holds a new choice for the dwell: a registry that flaps right after being chosen changes nothing', async () => {
+    const { dockerRepo, logLines } = await startAgent({ holdMs: 100, dwellMs: 2_000 });
+    await announce(5000);
+    await waitFor(dockerRepo, '10.1.0.1:5000/', 5_000);
+    const chosenAt = Date.now();
+    for (let i = 0; i < 3; i++) {
+      await withdraw(5000);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await announce(5000);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(await dockerRepo(), 'still chosen through the flapping').to.equal('10.1.0.1:5000/');
+    // Gone for good: let go once the dwell since the choice has passed.
+    await withdraw(5000);
+    await waitFor(dockerRepo, undefined, 5_000);
+    expect(Date.now() - chosenAt).to.be.at.least(2_000);
+    expect(logLines.filter((l) => l.includes('"msg":"wrote"') && l.includes('"writer":"environment"'))).to.have.length(2);
+  });
+
+  it('applies the first registry at once after a first decision of none, and reports each decision and move', async () => {
+    const decided: (string | null)[] = [];
+    const moves: [string | null, string | null][] = [];
+    const { dockerRepo } = await startAgent({ dwellMs: 5_000, events: { decided: (id) => decided.push(id), moved: (from, to) => moves.push([from, to]) } });
+    await waitFor(async () => decided, [null], 5_000);
+    const started = Date.now();
+    await announce(5000);
+    await waitFor(dockerRepo, '10.1.0.1:5000/', 5_000);
+    expect(Date.now() - started, 'no dwell after a first "none"').to.be.below(1_000);
+    await waitFor(async () => moves, [[null, '10.1.0.1:5000']], 1_000);
+    expect(decided).to.deep.equal([null]);
+  });
+
+  it('restarts its watch when etcd was wiped (revision back to 1): a registry announced afterwards arrives as an event', async () => {
+    const { dockerRepo, logLines } = await startAgent({ holdMs: 100, resyncMs: 120_000 });
+    await announce(5000);
+    await waitFor(dockerRepo, '10.1.0.1:5000/', 5_000);
+    // A long history, so that the wiped cluster's revisions stay below the watch's for a while.
+    for (let i = 0; i < 200; i++) await client.put('/unrelated/history').value(String(i));
+
+    await etcd.stop();
+    await rm(etcd.dataDir, { recursive: true, force: true });
+    await etcd.start();
+    await waitFor(dockerRepo, undefined, 10_000);
+    await waitFor(async () => logLines.some((l) => l.includes('discovery watch restarted from the current revision')), true, 5_000);
+
+    const announcedAt = Date.now();
+    await announce(5001);
+    await waitFor(dockerRepo, '10.1.0.1:5001/', 5_000);
+    expect(Date.now() - announcedAt, 'an event, not the 120 s resync').to.be.below(2_000);
+    expect(logLines.some((l) => l.includes("etcd's revision went back"))).to.equal(true);
+  });
+});

@@ -1,0 +1,80 @@
+// One in-process host agent against a real etcd, with short timings and its log kept, for the loop's tests.
+import { readFile } from 'node:fs/promises';
+import { Writable } from 'node:stream';
+import { createLogger, type RegistryRecord } from '@private-registry/core';
+import { createEtcdClient } from '@private-registry/core/etcd';
+import { tempDir } from '@private-registry/testbed';
+import { AgentStateStore } from '../src/agent-state.js';
+import { HostAgent, type AgentEvents, type AgentTimings } from '../src/host-agent.js';
+import { createHostFileWriters, HostRoot } from '../src/host-files/index.js';
+import { Reconciler } from '../src/reconciler.js';
+
+export const PREFIX = '/services/docker-registry/';
+
+export function record(port: number): RegistryRecord {
+  return { id: `10.1.0.1:${port}`, url: `http://10.1.0.1:${port}`, scheme: 'http', host: '10.1.0.1', port, hostname: 'reg', version: '1', startedAt: new Date().toISOString() };
+}
+
+export interface RunningAgent {
+  agent: HostAgent;
+  root: HostRoot;
+  logLines: string[];
+  dockerRepo(): Promise<string | undefined>;
+}
+
+export interface AgentUnderTestOptions extends Partial<AgentTimings> {
+  endpoint: string;
+  events?: AgentEvents;
+}
+
+/** Starts an agent writing the environment and docker files under a fresh root; stop() also closes its client. */
+export async function startAgentUnderTest(options: AgentUnderTestOptions): Promise<RunningAgent> {
+  const root = new HostRoot((await tempDir('agent-loop')).path);
+  const logLines: string[] = [];
+  const log = createLogger({
+    level: 'debug',
+    destination: new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logLines.push(...chunk.toString('utf8').split('\n').filter((l) => l !== ''));
+        done();
+      },
+    }),
+  });
+  const agentClient = createEtcdClient({ endpoints: [options.endpoint], dialTimeoutMs: 1_000 });
+  const reconciler = await Reconciler.open({
+    writers: createHostFileWriters({ root, enabled: ['environment', 'docker'] }),
+    store: new AgentStateStore(root.path('/var/lib/registry-host-agent/state.json')),
+    log,
+    dryRun: false,
+  });
+  const agent = new HostAgent({
+    client: agentClient,
+    prefix: PREFIX,
+    identity: { hostname: 'h', addresses: [], key: 'h' },
+    policy: { preferLocal: true },
+    reconciler,
+    log,
+    timings: { settleMs: 20, holdMs: options.holdMs ?? 300, dwellMs: options.dwellMs ?? 0, resyncMs: options.resyncMs ?? 30_000 },
+    ...(options.events === undefined ? {} : { events: options.events }),
+  });
+  const stop = agent.stop.bind(agent);
+  agent.stop = async (cleanup: boolean) => {
+    await stop(cleanup);
+    agentClient.close();
+  };
+  agent.start();
+  const dockerRepo = async (): Promise<string | undefined> =>
+    (await readFile(root.path('/etc/environment'), 'utf8').catch(() => '')).split('\n').find((l) => l.startsWith('DOCKER_REPO='))?.slice(12);
+  return { agent, root, logLines, dockerRepo };
+}
+
+/** Polls `read` until it returns `expected` (compared as JSON); resolves with the milliseconds it took. */
+export async function waitFor(read: () => Promise<unknown>, expected: unknown, timeoutMs: number): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    const value = await read();
+    if (JSON.stringify(value) === JSON.stringify(expected)) return Date.now() - started;
+    if (Date.now() - started > timeoutMs) throw new Error(`still ${JSON.stringify(value)} after ${timeoutMs} ms, expected ${JSON.stringify(expected)}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
