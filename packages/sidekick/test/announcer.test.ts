@@ -65,7 +65,7 @@ describe('the announcer loop with a real etcd @e2e', function () {
   });
 
   /** Starts the loop at once: set the registry's first answers up in `registry` beforehand. */
-  function startAnnouncer(ttlSeconds: number, registry = new ScriptedRegistry()): RunningAnnouncer {
+  function startAnnouncer(ttlSeconds: number, registry = new ScriptedRegistry(), timings: AnnouncerTimings = TIMINGS): RunningAnnouncer {
     count += 1;
     const key = `/announcer-test/${count}`;
     const logs: LogEntry[] = [];
@@ -82,7 +82,7 @@ describe('the announcer loop with a real etcd @e2e', function () {
       buildRecord: (probe, startedAt) =>
         buildRegistryRecord({ id: `r${count}`, advertise: { host: '127.0.0.1', port: 5000 }, scheme: 'http', labels: {} }, { hostname: 'test' }, probe.version ?? '0.0.0-test', startedAt),
       log: createLogger({ level: 'debug', destination }),
-      timings: TIMINGS,
+      timings,
     });
     const done = announcer.run(controller.signal);
     const handle: RunningAnnouncer = {
@@ -126,6 +126,24 @@ describe('the announcer loop with a real etcd @e2e', function () {
     await reader.waitForNoKey(run.key, 2_000);
     await waitUntil('the "withdrawn" line', () => messages(run).includes('withdrawn'), 1_000);
     expect(await reader.leaseTtl(first.lease)).to.equal(-1);
+  });
+
+  it('announces a withdrawn registry again only after --healthy-after good probes in a row: one that keeps crashing stays out', async () => {
+    const run = startAnnouncer(2, new ScriptedRegistry(), { ...TIMINGS, healthyAfter: 3 });
+    await reader.waitForKey(run.key, 2_000);
+    run.registry.alive = false;
+    await reader.waitForNoKey(run.key, 2_000);
+
+    // Up, down, up, up, down...: never three good probes in a row.
+    run.registry.next = [true, false, true, true, false, true, false, true, true, false];
+    await waitUntil('the scripted probes', () => run.registry.next.length === 0, 5_000);
+    expect(await reader.read(run.key), 'still withdrawn').to.equal(undefined);
+    expect(messages(run).filter((m) => m === 'announced')).to.have.length(1);
+
+    run.registry.alive = true;
+    const probes = run.registry.probes;
+    await reader.waitForKey(run.key, 2_000);
+    expect(run.registry.probes - probes).to.be.at.least(3);
   });
 
   it('updates the record under the same lease when the registry reports a new version', async () => {

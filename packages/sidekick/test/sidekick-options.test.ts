@@ -4,7 +4,8 @@ import { expect } from 'chai';
 import { CommanderError } from 'commander';
 import { DEFAULT_DISCOVERY_PREFIX } from '@private-registry/core';
 import { createSidekickProgram } from '../src/sidekick-command.js';
-import type { SidekickOptions } from '../src/sidekick-options.js';
+import { detectHostAddress } from '../src/host-address.js';
+import { parseSidekickOptions, type SidekickOptions } from '../src/sidekick-options.js';
 
 /** Parses `run ARGS` with exactly `env` as the environment (commander reads process.env itself). */
 async function parseRun(args: string[], env: Record<string, string> = {}): Promise<SidekickOptions> {
@@ -50,6 +51,7 @@ describe('sidekick options', () => {
       intervalMs: 3333,
       probeTimeoutMs: 2000,
       unhealthyAfter: 2,
+      healthyAfter: 3,
       labels: {},
       logLevel: 'info',
     });
@@ -61,7 +63,7 @@ describe('sidekick options', () => {
     const options = await parseRun([
       '--registry-url', 'https://registry.internal:5443', '--registry-insecure',
       '--advertise', 'registry.example.com:443', '--scheme', 'https', '--id', 'reg-a', '--prefix', '/discovery/registries',
-      '--ttl', '30', '--interval', '5s', '--probe-timeout', '1500ms', '--unhealthy-after', '3',
+      '--ttl', '30', '--interval', '5s', '--probe-timeout', '1500ms', '--unhealthy-after', '3', '--healthy-after', '5',
       '--zone', 'eu-west-1a', '--label', 'tier=hot', '--label', 'team=infra', '--log-level', 'debug',
       '--etcd', 'http://10.0.0.1:2379,http://10.0.0.2:2379',
     ]);
@@ -77,6 +79,7 @@ describe('sidekick options', () => {
       intervalMs: 5000,
       probeTimeoutMs: 1500,
       unhealthyAfter: 3,
+      healthyAfter: 5,
       zone: 'eu-west-1a',
       labels: { tier: 'hot', team: 'infra' },
       logLevel: 'debug',
@@ -96,6 +99,7 @@ describe('sidekick options', () => {
       SIDEKICK_INTERVAL: '1.5',
       SIDEKICK_PROBE_TIMEOUT: '0.5',
       SIDEKICK_UNHEALTHY_AFTER: '1',
+      SIDEKICK_HEALTHY_AFTER: '2',
       SIDEKICK_ZONE: 'z1',
       SIDEKICK_LABELS: 'a=1,b=two',
       SIDEKICK_LOG_LEVEL: 'warning',
@@ -111,6 +115,7 @@ describe('sidekick options', () => {
       intervalMs: 1500,
       probeTimeoutMs: 500,
       unhealthyAfter: 1,
+      healthyAfter: 2,
       zone: 'z1',
       labels: { a: '1', b: 'two' },
       logLevel: 'warn',
@@ -157,6 +162,7 @@ describe('sidekick options', () => {
     ['a --probe-timeout that would delay the keepalive past the TTL', [...MINIMAL, '--ttl', '3', '--probe-timeout', '2.5'], {}, /--probe-timeout 2500ms plus --interval 1000ms must stay under --ttl 3s/],
     ['a --probe-timeout that is not a duration', [...MINIMAL, '--probe-timeout', 'soon'], {}, /--probe-timeout "soon" is not a duration/],
     ['an --unhealthy-after of 0', [...MINIMAL, '--unhealthy-after', '0'], {}, /--unhealthy-after "0" must be a whole number from 1 to 100/],
+    ['a --healthy-after that is not a count', [...MINIMAL, '--healthy-after', 'many'], {}, /--healthy-after "many" must be a whole number from 1 to 100/],
     ['a --label without a value', [...MINIMAL, '--label', 'tier'], {}, /--label "tier" is not KEY=VALUE/],
     ['a --scheme other than http or https', [...MINIMAL, '--scheme', 'ftp'], {}, /--scheme <scheme>' argument 'ftp' is invalid/],
     ['an --id with a slash', [...MINIMAL, '--id', 'a/b'], {}, /--id "a\/b" may hold only/],
@@ -173,6 +179,29 @@ describe('sidekick options', () => {
       expect(text).to.not.contain('\n');
     });
   }
+
+  it("fills an empty host (a unit's unset COREOS_PRIVATE_IPV4) with this host's address", () => {
+    const options = parseSidekickOptions({ registryUrl: 'http://:5000', advertise: ':5000' }, {}, () => '10.7.0.3');
+    expect(options).to.deep.include({ registryUrl: 'http://10.7.0.3:5000', advertise: { host: '10.7.0.3', port: 5000 }, id: '10.7.0.3:5000' });
+  });
+
+  it('names COREOS_PRIVATE_IPV4 when the host is empty and this host has no address to use', () => {
+    expect(() => parseSidekickOptions({ registryUrl: 'http://:5000', advertise: ':5000' }, {}, () => undefined)).to.throw(
+      /--registry-url "http:\/\/:5000" has no host, and this host has no IPv4 address to use: set COREOS_PRIVATE_IPV4/,
+    );
+  });
+
+  it('finds the address of the default route\'s interface, else the first non-loopback IPv4 address', () => {
+    const info = (address: string, internal = false) => ({ address, netmask: '255.255.255.0', family: 'IPv4' as const, mac: '00:00:00:00:00:00', internal, cidr: null });
+    const interfaces = { lo: [info('127.0.0.1', true)], eth0: [info('10.0.0.9')], eth1: [info('192.168.7.2')] };
+    const routes = 'Iface\tDestination\tGateway\tFlags\neth0\t0000000A\t00000000\t0001\neth1\t00000000\t0107A8C0\t0003\n';
+    expect(detectHostAddress({ routes, interfaces })).to.equal('192.168.7.2');
+    expect(detectHostAddress({ interfaces })).to.equal('10.0.0.9');
+    expect(detectHostAddress({ interfaces: { lo: [info('127.0.0.1', true)] } })).to.equal(undefined);
+    // This machine: whatever it finds is a usable, non-loopback IPv4 address.
+    const here = detectHostAddress();
+    if (here !== undefined) expect(here).to.match(/^\d+\.\d+\.\d+\.\d+$/).and.not.match(/^127\./);
+  });
 
   it('reports a usage error as a CommanderError, which the CLI turns into exit code 2', async () => {
     try {
