@@ -1,8 +1,8 @@
 // The agent's loop: etcd changes (watch events, reconnects, a periodic resync) trigger an evaluation; an
 // evaluation reads the announced registries, chooses one for this host and hands the choice to the reconciler.
-// Timing rules live here: bursts of events are coalesced; taking a registry away (it is no longer announced)
-// waits until that has held for `holdMs`; any other change (a move to a registry that appeared, or back from
-// none) waits until the current choice has stood for `dwellMs`, so a flapping registry does not churn the
+// Timing rules live here: bursts of events are coalesced; letting go of a registry that is no longer announced
+// waits until it has been gone for `holdMs`; any other change (a move to a registry that appeared, or back from
+// none) waits until the current state has stood for `dwellMs`, so a flapping registry does not churn the
 // host's files; the first decision of a run is applied at once; a failed etcd read keeps the last good state
 // and retries with backoff; a read that shows etcd's history replaced (wiped, restored) restarts the watch.
 import { Backoff, type Logger } from '@private-registry/core';
@@ -19,7 +19,7 @@ export interface AgentTimings {
   settleMs: number;
   /** How long the chosen registry must be gone (not announced) before the host lets go of it. */
   holdMs: number;
-  /** How long a choice stands before the host moves to another registry (or back from none) while it is still announced. */
+  /** How long the host's state stands before it moves to another registry or back from none (flap damping). */
   dwellMs: number;
   /** Full read and file repair even without events. */
   resyncMs: number;
@@ -173,15 +173,15 @@ export class HostAgent {
   }
 
   /**
-   * Milliseconds until a change to `key` may be applied (0: now): a registry that is gone must have been gone
-   * for holdMs, and the current choice must have stood for dwellMs since this run applied it.
+   * Milliseconds until a change to `key` may be applied (0: now). A chosen registry that is gone is let go once
+   * it has been gone for holdMs (the host must not keep pointing at a dead registry). Any other change, a move to
+   * a registry that appeared or a return from none, waits until the current state has stood for dwellMs.
    */
   private waitBeforeChange(key: string, appliedId: string | null, appliedStillAnnounced: boolean): number {
     const now = Date.now();
     if (this.pending?.key !== key) this.pending = { key, since: now };
-    const goneSince = appliedId !== null && !appliedStillAnnounced ? this.pending.since + this.timings.holdMs : 0;
-    const stoodSince = this.appliedAt === undefined ? 0 : this.appliedAt + this.timings.dwellMs;
-    return Math.max(0, goneSince - now, stoodSince - now);
+    if (appliedId !== null && !appliedStillAnnounced) return Math.max(0, this.pending.since + this.timings.holdMs - now);
+    return this.appliedAt === undefined ? 0 : Math.max(0, this.appliedAt + this.timings.dwellMs - now);
   }
 
   private decided(registryId: string | null): void {
