@@ -1,7 +1,9 @@
 // The sidekick's loop: every interval, probe the registry and renew the lease side by side, then bring etcd
 // in line with what the probe said (announce while healthy, revoke when not). The first good probe announces;
-// after a withdrawal it takes `healthyAfter` good probes in a row, so a registry that keeps crashing and
-// restarting stays withdrawn instead of moving hosts back and forth. etcd failures never end the loop: it
+// after a withdrawal it takes `healthyAfter` good probes in a row, taken every `recoveryIntervalMs` (a second,
+// shorter than any crash loop's downtime worth noticing), so a registry that keeps crashing and restarting stays
+// withdrawn instead of moving hosts back and forth; probes spaced a full interval apart could each land in a
+// different short uptime and see a healthy registry. etcd failures never end the loop: it
 // retries with backoff and logs each change of state once, not each attempt.
 
 import { Backoff, serializeRegistryRecord, sleep, type BackoffOptions, type Logger, type RegistryRecord } from '@private-registry/core';
@@ -16,6 +18,8 @@ export interface AnnouncerTimings {
   unhealthyAfter: number;
   /** Consecutive good probes that announce a withdrawn registry again; 1 unless told. */
   healthyAfter?: number;
+  /** Between probes of a withdrawn registry that answers again; intervalMs unless told. */
+  recoveryIntervalMs?: number;
   /** Retry delays while etcd fails; keep maxMs at most the interval so a lease is renewed as soon as etcd is back. */
   backoff: BackoffOptions;
   /** How long shutdown may spend revoking before leaving the key to its TTL. */
@@ -75,11 +79,17 @@ export class Announcer {
       this.observe(probe);
       const reconciled = this.health === 'healthy' ? await this.announce(probe) : await this.withdraw('registry not answering');
       const etcdFailed = renewed === false || reconciled === false;
-      const delay = etcdFailed ? this.backoff.next() : this.timings.intervalMs - (Date.now() - roundStart);
+      const delay = etcdFailed ? this.backoff.next() : this.roundInterval() - (Date.now() - roundStart);
       if (!etcdFailed) this.backoff.reset();
       await sleep(Math.max(0, delay), signal);
     }
     await this.stop();
+  }
+
+  /** A withdrawn registry that was healthy once is probed more often: its uptime must be continuous. */
+  private roundInterval(): number {
+    const recovering = this.everHealthy && this.health === 'unhealthy' && this.goodProbes > 0;
+    return recovering ? Math.min(this.timings.intervalMs, this.timings.recoveryIntervalMs ?? this.timings.intervalMs) : this.timings.intervalMs;
   }
 
   /** Keepalive of a held lease, in parallel with the probe. Undefined when there was nothing to renew. */
@@ -95,7 +105,7 @@ export class Announcer {
       if (this.health === 'healthy') return;
       const needed = this.everHealthy ? (this.timings.healthyAfter ?? 1) : 1;
       if (this.goodProbes < needed) {
-        this.log.info({ goodProbes: this.goodProbes, healthyAfter: needed }, 'registry answers again; announcing it after more good probes');
+        if (this.goodProbes === 1) this.log.info({ healthyAfter: needed }, 'registry answers again; announcing it after more good probes in a row');
         return;
       }
       this.log.info({ status: probe.status, version: probe.version, elapsedMs: probe.elapsedMs }, 'registry answers');

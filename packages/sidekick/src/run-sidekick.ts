@@ -7,7 +7,7 @@ import { Announcer, type AnnouncerTimings } from './announcer.js';
 import { buildRegistryRecord, readMachineFacts, type MachineFacts } from './announcement.js';
 import { LeasedKey } from './leased-key.js';
 import { RegistryProbe } from './registry-probe.js';
-import type { SidekickOptions } from './sidekick-options.js';
+import { RECOVERY_INTERVAL_MS, type SidekickOptions } from './sidekick-options.js';
 import { SIDEKICK_VERSION } from './sidekick-version.js';
 
 export interface RunSidekickDependencies {
@@ -23,6 +23,7 @@ export function timingsFor(options: SidekickOptions): AnnouncerTimings {
     intervalMs: options.intervalMs,
     unhealthyAfter: options.unhealthyAfter,
     healthyAfter: options.healthyAfter,
+    recoveryIntervalMs: RECOVERY_INTERVAL_MS,
     backoff: { initialMs: Math.min(200, options.intervalMs), maxMs: options.intervalMs },
     stopTimeoutMs: Math.min(3_000, options.ttlSeconds * 1000),
   };

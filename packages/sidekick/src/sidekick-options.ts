@@ -11,8 +11,12 @@ export const DEFAULT_TTL_SECONDS = 10;
 export const DEFAULT_PROBE_TIMEOUT_MS = 2_000;
 /** Consecutive failed probes before withdrawing: one lost probe (a GC pause, a slow answer) is not an outage. */
 export const DEFAULT_UNHEALTHY_AFTER = 2;
-/** Consecutive good probes before a withdrawn registry is announced again: a registry that keeps crashing stays out. */
-export const DEFAULT_HEALTHY_AFTER = 3;
+/**
+ * Consecutive good probes before a withdrawn registry is announced again, probed every RECOVERY_INTERVAL_MS:
+ * about 9 s of uninterrupted answers, so a registry that keeps crashing stays out.
+ */
+export const DEFAULT_HEALTHY_AFTER = 10;
+export const RECOVERY_INTERVAL_MS = 1_000;
 
 export interface AdvertisedAddress {
   /** Without brackets for IPv6. */

@@ -51,7 +51,7 @@ describe('sidekick options', () => {
       intervalMs: 3333,
       probeTimeoutMs: 2000,
       unhealthyAfter: 2,
-      healthyAfter: 3,
+      healthyAfter: 10,
       labels: {},
       logLevel: 'info',
     });
