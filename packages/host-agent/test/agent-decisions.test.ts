@@ -91,4 +91,35 @@ describe('when the host agent changes a host @e2e', function () {
     expect(Date.now() - announcedAt, 'an event, not the 120 s resync').to.be.below(2_000);
     expect(logLines.some((l) => l.includes("etcd's revision went back"))).to.equal(true);
   });
+
+  it('follows etcd restored from an older snapshot: the host goes back to what the snapshot holds, and later changes arrive as events', async () => {
+    const { dockerRepo, logLines } = await startAgent({ holdMs: 100, resyncMs: 120_000 });
+    await announce(5000);
+    await waitFor(dockerRepo, '10.1.0.1:5000/', 5_000);
+    const snapshot = `${etcd.dataDir}.snapshot.db`;
+    const saved = await etcd.etcdctl(['snapshot', 'save', snapshot]);
+    expect(saved.exitCode, saved.stderr).to.equal(0);
+    for (let i = 0; i < 200; i++) await client.put('/unrelated/history').value(String(i));
+    await withdraw(5000);
+    await announce(5001);
+    await waitFor(dockerRepo, '10.1.0.1:5001/', 5_000);
+
+    await etcd.stop();
+    await rm(etcd.dataDir, { recursive: true, force: true });
+    const restored = await etcd.etcdctl([
+      'snapshot', 'restore', snapshot, '--data-dir', etcd.dataDir, '--name', 't',
+      '--initial-cluster', `t=${etcd.peerUrl}`, '--initial-advertise-peer-urls', etcd.peerUrl,
+    ]);
+    expect(restored.exitCode, restored.stderr).to.equal(0);
+    await etcd.start();
+    await waitFor(dockerRepo, '10.1.0.1:5000/', 10_000);
+    await waitFor(async () => logLines.some((l) => l.includes('discovery watch restarted from the current revision')), true, 5_000);
+
+    const changedAt = Date.now();
+    await withdraw(5000);
+    await announce(5002);
+    await waitFor(dockerRepo, '10.1.0.1:5002/', 5_000);
+    expect(Date.now() - changedAt, 'an event, not the 120 s resync').to.be.below(2_000);
+    await rm(snapshot, { force: true });
+  });
 });

@@ -15,6 +15,8 @@ export interface Etcd {
   readonly endpoint: string;
   readonly clientPort: number;
   readonly dataDir: string;
+  /** The member's peer URL (`etcdctl snapshot restore --initial-cluster t=<peerUrl>` needs it). */
+  readonly peerUrl: string;
   readonly logFile: string;
   /** The running server's pid, or undefined while stopped. */
   pid(): number | undefined;
@@ -77,6 +79,7 @@ export async function startEtcd(): Promise<Etcd> {
     endpoint,
     clientPort,
     dataDir,
+    peerUrl: peer,
     logFile,
     pid: () => (current?.isRunning() ? current.pid : undefined),
     isRunning: () => current?.isRunning() ?? false,
