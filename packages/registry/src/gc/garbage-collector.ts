@@ -10,6 +10,8 @@
 //  6. Delete, re-checking each object's time just before; clear the intent; release the lock.
 import type { Logger } from '@private-registry/core';
 import { parseDigest } from '../oci/digest.js';
+import { parseSchema1Layers } from '../oci/schema1-manifest.js';
+import type { CachedManifest } from '../services/manifest-cache.js';
 import { pathFor } from '../storage/path-spec.js';
 import type { StorageDriver } from '../storage/storage-driver.js';
 import { isPathNotFound } from '../storage/storage-errors.js';
@@ -167,7 +169,7 @@ export class GarbageCollector {
 
   private async planRepository(repo: RepositoryInventory, inScope: boolean, options: GcRunOptions, graceLimit: number, now: number, plan: Plan): Promise<void> {
     const policy = inScope ? policyFor(options.retention, repo.name) : undefined;
-    const load = (digest: string) => this.services.manifests.load(parseDigest(digest));
+    const load = (digest: string) => this.loadManifest(digest);
     const revisions = new Set(repo.revisions.keys());
     const tags = [...repo.tags.values()];
     let decisions: TagDecision[] = tags.map((tag) => ({ tag, keep: true, rule: 'no retention policy' }));
@@ -284,10 +286,23 @@ export class GarbageCollector {
     return (await deleteIfPresent(this.driver, pathFor({ kind: 'blobDir', digest }))) ? 'deleted' : 'gone';
   }
 
+  /** A manifest to mark from: one this registry parses, or a schema 1 manifest of older registry:2 data (its layers). */
+  private async loadManifest(digest: string): Promise<CachedManifest | null> {
+    const parsedDigest = parseDigest(digest);
+    try {
+      return await this.services.manifests.load(parsedDigest);
+    } catch (err) {
+      const content = await this.driver.getContent(pathFor({ kind: 'blobData', digest: parsedDigest })).catch(() => undefined);
+      const parsed = content === undefined ? undefined : parseSchema1Layers(content);
+      if (content === undefined || parsed === undefined) throw err;
+      return { content, mediaType: parsed.mediaType, parsed };
+    }
+  }
+
   /** The second scan, after the intent is visible: links written since the first are roots now. */
   private async spareNewlyLinked(plan: Plan, graceLimit: number): Promise<void> {
     const repositories = await scanRepositories(this.driver);
-    const load = (digest: string) => this.services.manifests.load(parseDigest(digest));
+    const load = (digest: string) => this.loadManifest(digest);
     const marks: Marks = { blobs: new Set() };
     const reachedRevisions = new Set<string>();
     for (const repo of repositories.values()) {

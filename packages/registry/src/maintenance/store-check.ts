@@ -2,6 +2,7 @@
 // its target, every manifest parsed and its references looked up, every tag's target, the referrers index
 // against the manifests' subjects. Findings name the store path; repairs are in store-repair.ts.
 import { parseManifest, type ParsedManifest } from '../oci/manifest.js';
+import { parseSchema1Layers } from '../oci/schema1-manifest.js';
 import { tryParseDigest, type Digest } from '../oci/digest.js';
 import { pathFor } from '../storage/path-spec.js';
 import type { FileInfo, StorageDriver } from '../storage/storage-driver.js';
@@ -152,11 +153,19 @@ export async function checkStore(driver: StorageDriver, progress: ProgressReport
     const digest = link.content as Digest;
     const blobPath = pathFor({ kind: 'blobData', digest });
     let parsed: ParsedManifest;
+    const content = await driver.getContent(blobPath);
     try {
-      parsed = parseManifest(await driver.getContent(blobPath), undefined);
+      parsed = parseManifest(content, undefined);
     } catch {
-      findings.push({ kind: 'corrupt', object: 'manifest', path: blobPath, problem: `revision ${link.repository}@${digest.value} is not a manifest this registry can parse` });
-      revisions.delete(`${link.repository}@${digest.value}`);
+      // The bytes match their digest, so the revision is intact whatever they hold: its tags are not dangling
+      // (a repair would delete them). A schema 1 manifest (older registry:2 data) is legitimate: its layers are checked.
+      const schema1 = parseSchema1Layers(content);
+      if (schema1 === undefined) {
+        findings.push({ kind: 'corrupt', object: 'manifest', path: blobPath, problem: `revision ${link.repository}@${digest.value} is not a manifest this registry can parse; its references are not checked` });
+      } else {
+        manifests.set(`${link.repository}@${digest.value}`, schema1);
+      }
+      progress.advance();
       continue;
     }
     manifests.set(`${link.repository}@${digest.value}`, parsed);

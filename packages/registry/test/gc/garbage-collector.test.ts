@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { createHash } from 'node:crypto';
 import { FilesystemDriver } from '../../src/storage/filesystem-driver.js';
 import { SweepIntent, sweptTagKey } from '../../src/gc/sweep-intent.js';
 import { GcLock, GcLockBusyError } from '../../src/gc/gc-lock.js';
@@ -23,6 +24,21 @@ describe('garbage collector', function () {
     expect(await client.blobExists('app', orphan.digest)).to.equal(false);
     for (const blob of [image.config, ...image.layers]) expect(await client.blobExists('app', blob.digest), blob.digest).to.equal(true);
     expect((await client.get('/v2/app/manifests/v1')).status).to.equal(200);
+  });
+
+  it('keeps the layers of a tagged schema 1 manifest from older registry:2 data, which it cannot otherwise parse', async () => {
+    const { client, collect, blobStored, driver } = fixture();
+    const layer = await client.pushBlob('old', randomBlob(300));
+    const orphan = await client.pushBlob('old', randomBlob(200));
+    const bytes = Buffer.from(JSON.stringify({ schemaVersion: 1, name: 'old', tag: 'v1', fsLayers: [{ blobSum: layer.digest }], history: [{ v1Compatibility: '{}' }] }));
+    const digest = parseDigest(`sha256:${createHash('sha256').update(bytes).digest('hex')}`);
+    await driver.putContent(pathFor({ kind: 'blobData', digest }), bytes);
+    await driver.putContent(pathFor({ kind: 'manifestRevisionLink', name: 'old', digest }), Buffer.from(digest.value));
+    await driver.putContent(pathFor({ kind: 'tagCurrentLink', name: 'old', tag: 'v1' }), Buffer.from(digest.value));
+    const { decisions } = await collect();
+    expect(decisions.map((d) => `${d.kind} ${d.digest}`)).to.deep.equal([`blob ${orphan.digest}`]);
+    expect(await blobStored(layer.digest)).to.equal(true);
+    expect(await blobStored(digest.value)).to.equal(true);
   });
 
   it('keeps untagged manifests unless asked, then deletes them and their unique layers only', async () => {

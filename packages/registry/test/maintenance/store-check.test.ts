@@ -1,6 +1,7 @@
 // fsck on a real store (in-process registry on a temp directory), corrupted on purpose in several ways.
 import { expect } from 'chai';
 import { readdir, readFile, rm, truncate, utimes, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { checkStore } from '../../src/maintenance/store-check.js';
 import { repairStore } from '../../src/maintenance/store-repair.js';
@@ -106,9 +107,33 @@ describe('fsck: store checks and repairs', function () {
     await rm(file(pathFor({ kind: 'manifestRevision', name: 'multi', digest: parseDigest(child.manifest.digest) })), { recursive: true });
     const check = await checkStore(driver);
     expect(check.findings.map((f) => `${f.kind} ${f.object}: ${f.problem}`).sort()).to.deep.equal([
-      `corrupt manifest: revision app@${notManifest.digest} is not a manifest this registry can parse`,
+      `corrupt manifest: revision app@${notManifest.digest} is not a manifest this registry can parse; its references are not checked`,
       `missing manifest: index multi@${index.digest} names it; the repository does not hold it`,
     ]);
+  });
+
+  it('keeps the tags of intact revisions it cannot parse, and checks the layers of a schema 1 manifest', async () => {
+    const { client, driver } = fixture();
+    const layer = await client.pushBlob('old', randomBlob(80));
+    const lost = await client.pushBlob('old', randomBlob(90));
+    const schema1 = Buffer.from(JSON.stringify({ schemaVersion: 1, name: 'old', tag: 'v1', architecture: 'amd64', fsLayers: [{ blobSum: layer.digest }, { blobSum: lost.digest }], history: [{ v1Compatibility: '{}' }, { v1Compatibility: '{}' }] }));
+    const opaque = Buffer.from('<not a manifest at all>');
+    for (const [tag, bytes] of [['v1', schema1], ['v2', opaque]] as const) {
+      const digest = parseDigest(`sha256:${createHash('sha256').update(bytes).digest('hex')}`);
+      // As registry:2 data holds them: the blob, its revision link, a tag.
+      await driver.putContent(pathFor({ kind: 'blobData', digest }), bytes);
+      await driver.putContent(pathFor({ kind: 'manifestRevisionLink', name: 'old', digest }), Buffer.from(digest.value));
+      await driver.putContent(pathFor({ kind: 'tagCurrentLink', name: 'old', tag }), Buffer.from(digest.value));
+      await driver.putContent(pathFor({ kind: 'tagIndexEntryLink', name: 'old', tag, digest }), Buffer.from(digest.value));
+    }
+    await rm(join(blobFile(lost.digest), '..'), { recursive: true });
+    await age();
+    const check = await checkStore(driver);
+    const described = check.findings.map((f) => `${f.kind} ${f.object}`).sort();
+    expect(described).to.deep.equal(['corrupt manifest', 'dangling layer link', 'missing blob']);
+    expect(check.findings.find((f) => f.object === 'blob')?.problem).to.match(/^old@sha256:[0-9a-f]{64} references it; it is not in the store$/);
+    await repairStore(driver, check, '20261203T000004Z');
+    for (const tag of ['v1', 'v2']) expect((await driver.stat(pathFor({ kind: 'tagCurrentLink', name: 'old', tag }))).size, `tag ${tag} kept`).to.equal(71);
   });
 
   it('leaves alone a dangling link written while it checks: a push under way may be about to write its blob', async () => {
