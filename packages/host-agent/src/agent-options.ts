@@ -9,6 +9,8 @@ import { DEFAULT_STRICT_ADDRESS } from './strict-environment.js';
 import type { AgentTimings } from './host-agent.js';
 import type { HostIdentityOverrides } from './host-identity.js';
 import { DOCKER_RELOAD_MODES, type DockerReloadMode } from './host-files/docker-reload.js';
+import { DEFAULT_DOCKER_SOCKET } from './host-files/docker-engine-api.js';
+import { splitAddress } from './agent-metrics.js';
 import type { WriterName } from './host-files/host-file-writer.js';
 
 
@@ -22,7 +24,11 @@ export interface AgentOptions {
   writers: WriterName[];
   dockerReload: DockerReloadMode;
   dockerPidFile: string;
+  /** dockerd's API socket (under root): reloads are checked against GET /info. */
+  dockerSocket: string;
   dockerDaemonJson: string;
+  /** HOST:PORT for GET /metrics; absent: no metrics endpoint. */
+  metricsAddr?: string;
   environmentFile: string;
   stateFile: string;
   /** Written once this run has made its first decision, removed when it stops (`wait` watches it). */
@@ -56,6 +62,7 @@ export function addCommonFlags(command: Command): Command {
     .addOption(new Option('--environment-file <path>', 'the environment file DOCKER_REPO goes into (under --root)').default('/etc/environment'))
     .addOption(new Option('--docker-daemon-json <path>', "dockerd's daemon.json (under --root)").default('/etc/docker/daemon.json'))
     .addOption(new Option('--docker-pidfile <path>', "dockerd's pidfile, for --docker-reload=signal (under --root)").default('/var/run/docker.pid'))
+    .addOption(new Option('--docker-socket <path>', "dockerd's API socket, to check that a reload took (under --root)").env('HOST_AGENT_DOCKER_SOCKET').default(DEFAULT_DOCKER_SOCKET))
     .addOption(new Option('--no-environment', 'leave /etc/environment alone'))
     .addOption(new Option('--no-docker', "leave dockerd's daemon.json alone"))
     .addOption(new Option('--no-containerd', "leave containerd's hosts.toml alone"))
@@ -66,6 +73,7 @@ export function addCommonFlags(command: Command): Command {
 export function addRunFlags(command: Command): Command {
   return command
     .addOption(new Option('--docker-reload <mode>', 'how dockerd learns of a change').choices([...DOCKER_RELOAD_MODES]).env('HOST_AGENT_DOCKER_RELOAD').default('signal'))
+    .addOption(new Option('--metrics-addr <host:port>', 'serve Prometheus metrics on http://HOST:PORT/metrics').env('HOST_AGENT_METRICS_ADDR'))
     .addOption(new Option('--keep-on-exit', 'leave the files as they are when stopped'))
     .addOption(new Option('--once', 'reconcile once and exit'))
     .addOption(new Option('--dry-run', 'log what would be written; write nothing, reload nothing'))
@@ -98,6 +106,7 @@ export function agentOptionsFromFlags(flags: Record<string, unknown>, env: NodeJ
     writers,
     dockerReload: (flags['dockerReload'] as DockerReloadMode | undefined) ?? 'signal',
     dockerPidFile: absolute('--docker-pidfile', flags['dockerPidfile']),
+    dockerSocket: absolute('--docker-socket', flags['dockerSocket'] ?? DEFAULT_DOCKER_SOCKET),
     dockerDaemonJson: absolute('--docker-daemon-json', flags['dockerDaemonJson']),
     environmentFile: absolute('--environment-file', flags['environmentFile']),
     stateFile: absolute('--state-file', flags['stateFile']),
@@ -117,6 +126,11 @@ export function agentOptionsFromFlags(flags: Record<string, unknown>, env: NodeJ
   };
   if (!options.root.startsWith('/')) throw new CodedError('OPTION_INVALID', `--root "${options.root}" must be an absolute path`);
   if (options.timings.resyncMs < 1000) throw new CodedError('OPTION_INVALID', '--resync must be at least 1 second');
+  if (typeof flags['metricsAddr'] === 'string') {
+    const address = flags['metricsAddr'];
+    checked('--metrics-addr', () => splitAddress(address));
+    options.metricsAddr = address;
+  }
   const labels = flags['preferLabel'] as string[] | undefined;
   if (labels !== undefined) options.preferLabels = parseLabels(labels);
   return options;

@@ -11,7 +11,9 @@ import type { AgentOptions } from './agent-options.js';
 import { AgentStateStore } from './agent-state.js';
 import { HostAgent } from './host-agent.js';
 import { detectHostIdentity, type HostIdentity } from './host-identity.js';
-import { createHostFileWriters, HostRoot, reloadDocker, type HostFileWriter } from './host-files/index.js';
+import { createHostFileWriters, detectFlagConflicts, HostRoot, reloadDocker, type HostFileWriter } from './host-files/index.js';
+import { AgentMetrics } from './agent-metrics.js';
+import { DockerReloadCheck } from './docker-reload-check.js';
 import { Reconciler } from './reconciler.js';
 import type { ChoicePolicy } from './registry-choice.js';
 import { ReadyFile } from './ready-file.js';
@@ -42,6 +44,7 @@ export function assembleAgent(options: AgentOptions, version: string): AgentPart
     enabled: options.writers,
     environmentFile: options.environmentFile,
     dockerDaemonJson: options.dockerDaemonJson,
+    dockerFlagConflicts: () => detectFlagConflicts({ root, pidFile: options.dockerPidFile }),
   });
   const parts: AgentParts = {
     log,
@@ -76,12 +79,22 @@ function assertRootDirectory(root: string): void {
 export async function runAgent(options: AgentOptions, version: string): Promise<number> {
   const parts = assembleAgent(options, version);
   const { log, client } = parts;
+  const metrics = new AgentMetrics();
+  const metricsServer = options.metricsAddr === undefined || options.once ? undefined : await metrics.serve(options.metricsAddr, log);
   const reconciler = await Reconciler.open({
     writers: parts.writers,
     store: parts.store,
     ...(options.dockerReload === 'none'
       ? {}
-      : { reloadDocker: { mode: options.dockerReload, reload: () => reloadDocker(options.dockerReload, { root: parts.root, pidFile: options.dockerPidFile }) } }),
+      : {
+          dockerReload: new DockerReloadCheck({
+            mode: options.dockerReload,
+            reload: () => reloadDocker(options.dockerReload, { root: parts.root, pidFile: options.dockerPidFile }),
+            socketPath: parts.root.path(options.dockerSocket),
+            log,
+            metrics,
+          }),
+        }),
     log,
     dryRun: options.dryRun,
   });
@@ -104,7 +117,10 @@ export async function runAgent(options: AgentOptions, version: string): Promise<
           (err: Error) => log.error({ err: err.message, readyFile: readyFile.path }, 'could not write the ready file'),
         );
       },
-      moved: (from, to) => log.info({ from, to }, 'host moved'),
+      moved: (from, to) => {
+        metrics.count('moves');
+        log.info({ from, to }, 'host moved');
+      },
     },
   });
   log.info(
@@ -113,6 +129,7 @@ export async function runAgent(options: AgentOptions, version: string): Promise<
   );
   if (options.once) {
     const ok = await agent.evaluateOnce();
+    reconciler.close();
     client.close();
     return ok ? 0 : 1;
   }
@@ -122,6 +139,8 @@ export async function runAgent(options: AgentOptions, version: string): Promise<
   log.info({ signal, cleanup }, cleanup ? 'stopping: removing what this agent added' : 'stopping: leaving the files as they are');
   parts.strict?.release();
   await agent.stop(cleanup);
+  reconciler.close();
+  metricsServer?.close();
   if (!options.dryRun) await readyFile.clear().catch((err: Error) => log.warn({ err: err.message }, 'could not remove the ready file'));
   client.close();
   log.info('stopped');

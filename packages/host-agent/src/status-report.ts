@@ -22,6 +22,7 @@ export async function statusReport(options: AgentOptions, version: string): Prom
       registries: read.ok ? read.snapshot.records : undefined,
       wouldChoose: choice === undefined ? undefined : choice === null ? null : { id: choice.record.id, reason: choice.reason, ...mirrorTargetFor(choice.record) },
       applied: { registryId: state.registryId, target: state.target, reason: state.reason, updatedAt: state.updatedAt, errors: state.errors },
+      ready: (await parts.readyFile.read()) ?? null,
       files,
     };
   } finally {

@@ -24,6 +24,14 @@ export interface DockerdOptions {
   daemonJsonPath?: string;
   /** dockerd's --pidfile; <dataDir>/dockerd.pid unless told. */
   pidFile?: string;
+  /**
+   * A directory that stands for the host's /etc/docker: dockerd runs in a private mount namespace with it bound
+   * over /etc/docker and no --config-file, so it reads <dir>/daemon.json the way a host's dockerd reads its
+   * default file, and a missing file is fine. TESTBED.md's required settings are then passed as flags.
+   */
+  etcDockerDir?: string;
+  /** More dockerd flags (`--registry-mirror http://...`, as a host's DOCKER_OPTS would set). */
+  extraArgs?: string[];
 }
 
 export interface Dockerd {
@@ -33,6 +41,7 @@ export interface Dockerd {
   readonly daemonJsonPath: string;
   readonly pidFile: string;
   readonly logFile: string;
+  /** The running dockerd's pid (changes with restart()). */
   readonly pid: number;
   /** DOCKER_HOST, plus a private DOCKER_CONFIG so `docker login` never writes ~/.docker. */
   readonly env: Readonly<Record<string, string>>;
@@ -44,17 +53,23 @@ export interface Dockerd {
   writeDaemonJson(settings: JsonObject): Promise<void>;
   /** SIGHUP, then waits for dockerd to log that it reloaded (throws when it logs a reload error). */
   reload(): Promise<void>;
+  /** Stops dockerd (SIGTERM, containers first) and starts it again with the same flags; throws when it does not come up. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
 /** What dockerd needs on this machine kind (TESTBED.md): vfs rather than overlay, no iptables, no bridge. */
 export const REQUIRED_DAEMON_JSON: JsonObject = { 'storage-driver': 'vfs', iptables: false, 'ip-masq': false, bridge: 'none' };
 
+/** TESTBED.md's required settings as dockerd flags, for an engine that reads no daemon.json of ours. */
+const REQUIRED_FLAGS = ['--storage-driver', 'vfs', '--iptables=false', '--ip-masq=false', '--bridge', 'none'];
+
 export async function startDockerd(options: DockerdOptions = {}): Promise<Dockerd> {
   const work = await tempDir('dockerd');
   const dataDir = work.path;
   const socketPath = join(dataDir, 'docker.sock');
-  const daemonJsonPath = options.daemonJsonPath ?? join(dataDir, 'daemon.json');
+  const etcDocker = options.etcDockerDir;
+  const daemonJsonPath = etcDocker === undefined ? (options.daemonJsonPath ?? join(dataDir, 'daemon.json')) : join(etcDocker, 'daemon.json');
   const pidFile = options.pidFile ?? join(dataDir, 'dockerd.pid');
   const logFile = join(dataDir, 'dockerd.log');
   const dockerHost = `unix://${socketPath}`;
@@ -63,10 +78,12 @@ export async function startDockerd(options: DockerdOptions = {}): Promise<Docker
   const writeDaemonJson = (settings: JsonObject): Promise<void> =>
     writeFile(daemonJsonPath, `${JSON.stringify(deepMerge(REQUIRED_DAEMON_JSON, settings), null, 2)}\n`);
   await mkdir(dirname(daemonJsonPath), { recursive: true });
-  await writeDaemonJson({
-    ...(options.registryMirrors === undefined ? {} : { 'registry-mirrors': options.registryMirrors }),
-    ...(options.insecureRegistries === undefined ? {} : { 'insecure-registries': options.insecureRegistries }),
-  });
+  if (etcDocker === undefined) {
+    await writeDaemonJson({
+      ...(options.registryMirrors === undefined ? {} : { 'registry-mirrors': options.registryMirrors }),
+      ...(options.insecureRegistries === undefined ? {} : { 'insecure-registries': options.insecureRegistries }),
+    });
+  }
 
   // Registered before dockerd starts, so it runs after dockerd's own process entry (cleanup is newest first).
   const unregisterLeftovers = registerCleanup({
@@ -84,34 +101,44 @@ export async function startDockerd(options: DockerdOptions = {}): Promise<Docker
     unmountUnder(dataDir);
   }
 
-  const daemon = await startProcess({
-    name: 'dockerd',
-    command: 'dockerd',
-    args: [
-      '--config-file', daemonJsonPath,
-      '--data-root', join(dataDir, 'root'),
-      '--exec-root', join(dataDir, 'exec'),
-      '--host', dockerHost,
-      '--pidfile', pidFile,
-    ],
-    logFile,
-    env: { DOCKER_HOST: undefined, DOCKER_CONTEXT: undefined, DOCKER_TLS_VERIFY: undefined, DOCKER_CERT_PATH: undefined },
-  });
+  const engineArgs = [
+    ...(etcDocker === undefined ? ['--config-file', daemonJsonPath] : REQUIRED_FLAGS),
+    '--data-root', join(dataDir, 'root'),
+    '--exec-root', join(dataDir, 'exec'),
+    '--host', dockerHost,
+    '--pidfile', pidFile,
+    ...(options.extraArgs ?? []),
+  ];
+  // With etcDockerDir: `unshare` gives dockerd a mount namespace of its own, where the bind mount hides the
+  // machine's /etc/docker from it alone; `exec` keeps the pid, so the pidfile names the process we started.
+  const launch = () =>
+    startProcess({
+      name: 'dockerd',
+      ...(etcDocker === undefined
+        ? { command: 'dockerd', args: engineArgs }
+        : { command: 'unshare', args: ['--mount', '--propagation', 'private', '--', 'sh', '-c', 'mount --bind "$0" /etc/docker && exec dockerd "$@"', etcDocker, ...engineArgs] }),
+      logFile,
+      env: { DOCKER_HOST: undefined, DOCKER_CONTEXT: undefined, DOCKER_TLS_VERIFY: undefined, DOCKER_CERT_PATH: undefined },
+    });
+  let daemon = await launch();
 
   const docker = (args: readonly string[], runOptions: RunCommandOptions = {}): Promise<CommandResult> =>
     runCommand(dockerCli(), args, { ...runOptions, env: { ...env, DOCKER_CONTEXT: undefined, ...runOptions.env } });
 
   let stopped: Promise<void> | undefined;
+  const stopEngine = async (): Promise<void> => {
+    if (daemon.isRunning()) {
+      // On SIGTERM dockerd gives running containers up to 15 s to stop: kill them first.
+      const running = await docker(['ps', '-q'], { timeoutMs: 10_000 });
+      const ids = running.stdout.split('\n').filter((id) => id !== '');
+      if (running.exitCode === 0 && ids.length > 0) await docker(['kill', ...ids], { timeoutMs: 20_000 });
+    }
+    await daemon.stop({ graceMs: 15_000 });
+  };
   const stop = (): Promise<void> => {
     stopped ??= (async () => {
       unregisterEngine();
-      if (daemon.isRunning()) {
-        // On SIGTERM dockerd gives running containers up to 15 s to stop: kill them first.
-        const running = await docker(['ps', '-q'], { timeoutMs: 10_000 });
-        const ids = running.stdout.split('\n').filter((id) => id !== '');
-        if (running.exitCode === 0 && ids.length > 0) await docker(['kill', ...ids], { timeoutMs: 20_000 });
-      }
-      await daemon.stop({ graceMs: 15_000 });
+      await stopEngine();
       await removeLeftovers();
       await work.remove();
     })();
@@ -138,7 +165,9 @@ export async function startDockerd(options: DockerdOptions = {}): Promise<Docker
     daemonJsonPath,
     pidFile,
     logFile,
-    pid: daemon.pid,
+    get pid() {
+      return daemon.pid;
+    },
     env,
     docker,
     writeDaemonJson,
@@ -147,6 +176,13 @@ export async function startDockerd(options: DockerdOptions = {}): Promise<Docker
       daemon.signal('SIGHUP');
       const line = await daemon.waitForLog(/Reloaded configuration|Error reconfiguring|unable to configure/, { fromOffset: offset, timeoutMs: 10_000 });
       if (!line.includes('Reloaded configuration')) throw new TestbedError('COMMAND_FAILED', `dockerd did not reload: ${line}`);
+    },
+    restart: async () => {
+      await stopEngine();
+      // Its containerd and shims follow it down; whatever is left must not hold the exec root.
+      await killProcessesUsingDirectory(join(dataDir, 'exec'));
+      daemon = await launch();
+      await waitForPing(socketPath, daemon, options.startTimeoutMs ?? 30_000);
     },
     stop,
   };

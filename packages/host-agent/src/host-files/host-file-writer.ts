@@ -21,6 +21,8 @@ export interface WriteOutcome {
   record: WriterRecord | undefined;
   /** Paths touched (rooted, as on this machine): the files whose content changed or would change. */
   files: string[];
+  /** Apply once more (null, this record) after the engine has reloaded: a removal in two steps. */
+  again?: boolean;
 }
 
 export interface ApplyOptions {

@@ -4,6 +4,7 @@
 import { ContainerdHostsWriter } from './containerd-hosts.js';
 import { ContainersRegistriesWriter } from './containers-registries.js';
 import { DockerDaemonJsonWriter } from './docker-daemon-json.js';
+import type { FlagConflicts } from './docker-flags.js';
 import { EnvironmentFileWriter } from './environment-file.js';
 import { WRITER_NAMES, type HostFileWriter, type WriterName } from './host-file-writer.js';
 import { HostRoot } from './host-root.js';
@@ -18,6 +19,8 @@ export interface HostFileWritersOptions {
   dockerDaemonJson?: string;
   containerdHostsToml?: string;
   containersDropIn?: string;
+  /** Which daemon.json keys dockerd's flags set (the docker writer leaves those alone). */
+  dockerFlagConflicts?: () => Promise<FlagConflicts>;
 }
 
 export function createHostFileWriters(options: HostFileWritersOptions = {}): HostFileWriter[] {
@@ -28,7 +31,10 @@ export function createHostFileWriters(options: HostFileWritersOptions = {}): Hos
       case 'environment':
         return new EnvironmentFileWriter(withPath(root, options.environmentFile));
       case 'docker':
-        return new DockerDaemonJsonWriter(withPath(root, options.dockerDaemonJson));
+        return new DockerDaemonJsonWriter({
+          ...withPath(root, options.dockerDaemonJson),
+          ...(options.dockerFlagConflicts === undefined ? {} : { flagConflicts: options.dockerFlagConflicts }),
+        });
       case 'containerd':
         return new ContainerdHostsWriter(withPath(root, options.containerdHostsToml));
       case 'podman':
@@ -50,7 +56,9 @@ export {
   containersDropIn,
   type ContainersRegistriesRecord,
 } from './containers-registries.js';
-export { DockerDaemonJsonWriter, DEFAULT_DAEMON_JSON_PATH, parseDaemonJson, type DaemonJsonRecord } from './docker-daemon-json.js';
+export { DockerDaemonJsonWriter, DEFAULT_DAEMON_JSON_PATH, parseDaemonJson, sameMirror, type DaemonJsonRecord } from './docker-daemon-json.js';
+export { detectFlagConflicts, setsFlag, type DaemonKey, type FlagConflicts } from './docker-flags.js';
+export { DEFAULT_DOCKER_SOCKET, liveConfigMismatch, readLiveRegistryConfig, type ExpectedDockerConfig, type LiveRegistryConfig } from './docker-engine-api.js';
 export {
   reloadDocker,
   DockerReloadError,

@@ -48,7 +48,14 @@ describe("the dockerd daemon.json writer", function () {
     const outcome = await writer.apply(httpsTarget('registry.internal', 443), undefined);
 
     expect(await readJson()).to.deep.equal({ 'registry-mirrors': ['https://registry.internal:443'] });
-    expect(outcome.record).to.deep.equal({ path: '/etc/docker/daemon.json', mirror: 'https://registry.internal:443', mirrorAdded: true });
+    expect(outcome.record).to.deep.equal({
+      path: '/etc/docker/daemon.json',
+      mirror: 'https://registry.internal:443',
+      mirrorAdded: true,
+      createdFile: true,
+      mirrorsKeyAdded: true,
+      insecureKeyAdded: true,
+    });
   });
 
   it('switches targets in one write: the old entries out, the new ones in', async function () {
@@ -64,14 +71,61 @@ describe("the dockerd daemon.json writer", function () {
     });
   });
 
-  it('removes only our entries and leaves empty lists, which a SIGHUP reload needs to clear mirrors', async function () {
-    await writeFile(file, '{\n  "debug": true\n}\n');
+  it('removes keys it added in two steps: [] for the reload, then the file byte for byte as it was', async function () {
+    const original = '{\n    "debug": true,\n    "log-opts": {"max-size": "10m"}\n}\n';
+    await writeFile(file, original);
     const added = await writer.apply(httpTarget('10.0.0.5'), undefined);
 
-    const removed = await writer.apply(null, viaStateFile(added.record));
+    const first = await writer.apply(null, viaStateFile(added.record));
+    expect(first.again, 'a second step after the reload').to.equal(true);
+    expect(first.record).to.include({ clearing: true });
+    expect(await readJson()).to.deep.equal({ debug: true, 'log-opts': { 'max-size': '10m' }, 'registry-mirrors': [], 'insecure-registries': [] });
 
+    const second = await writer.apply(null, viaStateFile(first.record));
+    expect(second.record).to.equal(undefined);
+    expect(second.again).to.equal(undefined);
+    expect(await readFile(file, 'utf8')).to.equal(original);
+  });
+
+  it('deletes a daemon.json it created, after the [] step', async function () {
+    const added = await writer.apply(httpTarget('10.0.0.5'), undefined);
+    const first = await writer.apply(null, viaStateFile(added.record));
+    expect(await readJson()).to.deep.equal({ 'registry-mirrors': [], 'insecure-registries': [] });
+    await writer.apply(null, viaStateFile(first.record));
+    expect(await readFile(file, 'utf8').catch(() => 'absent')).to.equal('absent');
+  });
+
+  it('keeps a key that was there before us, emptied or with the entries that were there', async function () {
+    await writeFile(file, '{"registry-mirrors": [], "insecure-registries": ["10.9.0.0/16"]}');
+    const added = await writer.apply(httpTarget('10.0.0.5'), undefined);
+    const removed = await writer.apply(null, viaStateFile(added.record));
+    expect(removed.again).to.equal(undefined);
+    expect(removed.record).to.equal(undefined);
+    expect(await readJson()).to.deep.equal({ 'registry-mirrors': [], 'insecure-registries': ['10.9.0.0/16'] });
+  });
+
+  it('keeps to the old contract for a record from an older agent: our entries out, the keys left as []', async function () {
+    await writeFile(file, JSON.stringify({ debug: true, 'registry-mirrors': ['http://10.0.0.5:5000'], 'insecure-registries': ['10.0.0.5:5000'] }));
+    const legacy = { path: '/etc/docker/daemon.json', mirror: 'http://10.0.0.5:5000', mirrorAdded: true, insecure: '10.0.0.5:5000', insecureAdded: true };
+    const removed = await writer.apply(null, legacy);
     expect(removed.record).to.equal(undefined);
     expect(await readJson()).to.deep.equal({ debug: true, 'registry-mirrors': [], 'insecure-registries': [] });
+  });
+
+  it('leaves alone the keys that dockerd flags set, still writing the others, and says why', async function () {
+    await writeFile(file, '{"debug": true}\n');
+    const flagged = new DockerDaemonJsonWriter({ root, flagConflicts: () => Promise.resolve({ 'registry-mirrors': "--registry-mirror in dockerd's command line (pid 42)" }) });
+    const added = await flagged.apply(httpTarget('10.0.0.5'), undefined);
+    expect(await readJson()).to.deep.equal({ debug: true, 'insecure-registries': ['10.0.0.5:5000'] });
+    expect(added.record).to.not.have.property('mirror');
+    expect(added.record?.['skipped']).to.deep.equal({ 'registry-mirrors': "--registry-mirror in dockerd's command line (pid 42)" });
+    expect(await flagged.inspect(added.record)).to.deep.include({
+      skipped: { 'registry-mirrors': "left alone: dockerd sets it with --registry-mirror in dockerd's command line (pid 42)" },
+    });
+
+    const first = await flagged.apply(null, viaStateFile(added.record));
+    await flagged.apply(null, viaStateFile(first.record));
+    expect(await readFile(file, 'utf8')).to.equal('{"debug": true}\n');
   });
 
   it('neither duplicates nor, on removal, takes away a mirror that was there before us', async function () {
