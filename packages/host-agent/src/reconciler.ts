@@ -75,6 +75,10 @@ export class Reconciler {
       try {
         const outcome = await writer.apply(target, previous, { dryRun });
         setRecord(next.writers, writer.name, outcome.record);
+        const skipped = outcome.record?.['skipped'];
+        if (skipped !== undefined && JSON.stringify(skipped) !== JSON.stringify(previous?.['skipped'])) {
+          log.warn({ writer: writer.name, skipped }, 'left daemon.json keys alone: dockerd sets them with flags (writing them would stop dockerd from reloading or starting)');
+        }
         if (outcome.again === true && !dryRun) again.push(writer);
         if (outcome.changed) {
           report.changed.push(writer.name);

@@ -30,6 +30,8 @@ export interface DockerdOptions {
    * default file, and a missing file is fine. TESTBED.md's required settings are then passed as flags.
    */
   etcDockerDir?: string;
+  /** dockerd's API socket; <dataDir>/docker.sock unless told (its directory is made). */
+  socketPath?: string;
   /** More dockerd flags (`--registry-mirror http://...`, as a host's DOCKER_OPTS would set). */
   extraArgs?: string[];
 }
@@ -67,7 +69,8 @@ const REQUIRED_FLAGS = ['--storage-driver', 'vfs', '--iptables=false', '--ip-mas
 export async function startDockerd(options: DockerdOptions = {}): Promise<Dockerd> {
   const work = await tempDir('dockerd');
   const dataDir = work.path;
-  const socketPath = join(dataDir, 'docker.sock');
+  const socketPath = options.socketPath ?? join(dataDir, 'docker.sock');
+  await mkdir(dirname(socketPath), { recursive: true });
   const etcDocker = options.etcDockerDir;
   const daemonJsonPath = etcDocker === undefined ? (options.daemonJsonPath ?? join(dataDir, 'daemon.json')) : join(etcDocker, 'daemon.json');
   const pidFile = options.pidFile ?? join(dataDir, 'dockerd.pid');
