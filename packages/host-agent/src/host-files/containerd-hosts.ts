@@ -1,9 +1,10 @@
 // containerd's hosts config for docker.io (/etc/containerd/certs.d/docker.io/hosts.toml): our registry as the
 // first [host] to pull and resolve from, docker.io's own server behind it. A file we created is ours (rewritten,
-// deleted on removal); into anyone else's we merge only our [host] table. smol-toml re-serialises a merged
-// file, which drops its comments and layout: we rewrite a foreign file only when our entry really changes.
+// deleted on removal). Into anyone else's we insert only our [host] table, as lines of text before its first
+// [host] table (containerd tries hosts in file order), and take exactly those lines out again: the operator's
+// comments, order and layout stay byte for byte. smol-toml only checks that the file is, and stays, valid TOML.
 
-import { parse, stringify, TomlError } from 'smol-toml';
+import { parse, TomlError } from 'smol-toml';
 import { HostFileError } from './host-file-error.js';
 import type { WriterRecord } from './host-file-writer.js';
 import type { HostRoot } from './host-root.js';
@@ -27,6 +28,8 @@ export interface ContainerdHostsRecord {
   ownedFile: boolean;
   /** In a foreign file: whether we added the host table (false: it was there already, removal leaves it). */
   hostAdded: boolean;
+  /** In a foreign file: the exact text we inserted (older agents' records lack it: removal finds the table by its header). */
+  block?: string;
 }
 
 type TomlTable = Record<string, unknown>;
@@ -44,6 +47,7 @@ export class ContainerdHostsWriter extends SingleFileWriter<ContainerdHostsRecor
       host: recordString(this.name, record, 'host'),
       ownedFile: recordBoolean(this.name, record, 'ownedFile'),
       hostAdded: recordBoolean(this.name, record, 'hostAdded'),
+      ...(typeof record['block'] === 'string' ? { block: record['block'] } : {}),
     };
   }
 
@@ -54,23 +58,22 @@ export class ContainerdHostsWriter extends SingleFileWriter<ContainerdHostsRecor
       return { content: ownedHostsToml(next), record: { path, host: next.url, ownedFile: true, hostAdded: true } };
     }
 
-    const config = parseHostsToml(current, file);
-    const hosts = hostTables(config, file);
-    const before = Object.keys(hosts);
-    if (previous !== undefined && previous.hostAdded) delete hosts[previous.host];
+    const hosts = hostTables(parseHostsToml(current, file), file);
+    let text = current;
+    if (previous !== undefined && !previous.ownedFile && previous.hostAdded) text = removeHostBlock(text, previous);
     let record: ContainerdHostsRecord | undefined;
-    let merged = hosts;
     if (next !== null) {
-      const existing = hosts[next.url];
-      // containerd tries hosts in file order: ours goes first.
-      merged = { [next.url]: existing ?? { capabilities: CAPABILITIES }, ...hosts };
-      record = { path, host: next.url, ownedFile: false, hostAdded: existing === undefined };
+      if (hosts[next.url] !== undefined && !(previous?.hostAdded === true && previous.host === next.url)) {
+        // The operator lists our registry already: left as they wrote it (and where).
+        record = { path, host: next.url, ownedFile: false, hostAdded: false };
+      } else {
+        const inserted = insertHostBlock(text, hostBlock(next));
+        text = inserted.text;
+        record = { path, host: next.url, ownedFile: false, hostAdded: true, block: inserted.lines };
+      }
     }
-    const after = Object.keys(merged);
-    if (after.length === before.length && after.every((key, i) => key === before[i])) return { content: current, record };
-    if (after.length === 0) delete config['host'];
-    else config['host'] = merged;
-    return { content: stringify(config), record };
+    if (text !== current) parseHostsToml(text, file); // never leave a file containerd cannot read
+    return { content: text, record };
   }
 
   protected describe(current: string | undefined, previous: ContainerdHostsRecord | undefined, { file }: PlanPlace): Record<string, unknown> {
@@ -103,6 +106,34 @@ export function ownedHostsToml(target: MirrorTarget): string {
     `  capabilities = [${CAPABILITIES.map(tomlString).join(', ')}]`,
     '',
   ].join('\n');
+}
+
+/** Our table as lines of text, with a comment that says whose it is; ends with a blank line. */
+function hostBlock(target: MirrorTarget): string {
+  return [`# Added by registry-host-agent (removed when no registry is announced):`, `[host.${tomlString(target.url)}]`, `  capabilities = [${CAPABILITIES.map(tomlString).join(', ')}]`, '', ''].join('\n');
+}
+
+/** Before the first [host...] table, or at the end (after a blank line) when there is none; `lines` is exactly what went in. */
+function insertHostBlock(text: string, block: string): { text: string; lines: string } {
+  const first = /^[ \t]*\[host[.\]]/m.exec(text);
+  if (first !== null) return { text: text.slice(0, first.index) + block + text.slice(first.index), lines: block };
+  const separator = text === '' || text.endsWith('\n\n') ? '' : text.endsWith('\n') ? '\n' : '\n\n';
+  const lines = separator + block.replace(/\n$/, '');
+  return { text: text + lines, lines };
+}
+
+/** Takes our lines out: the exact block when it is still there, else our table by its header, up to the next table. */
+function removeHostBlock(text: string, record: ContainerdHostsRecord): string {
+  if (record.block !== undefined) {
+    const at = text.lastIndexOf(record.block);
+    if (at !== -1) return text.slice(0, at) + text.slice(at + record.block.length);
+  }
+  const lines = text.split('\n');
+  const header = lines.findIndex((line) => line.trim() === `[host.${tomlString(record.host)}]`);
+  if (header === -1) return text;
+  let end = header + 1;
+  while (end < lines.length && !/^\s*\[/.test(lines[end] ?? '')) end += 1;
+  return [...lines.slice(0, header), ...lines.slice(end)].join('\n');
 }
 
 function isOurs(content: string): boolean {

@@ -74,10 +74,31 @@ describe("the containerd hosts.toml writer", function () {
     const switched = await writer.apply(httpTarget('10.0.0.6'), viaStateFile(added.record));
     expect(Object.keys((await readToml())['host'] as object)).to.deep.equal(['http://10.0.0.6:5000', 'https://cache.corp.example']);
 
+    // Our table went in before the operator's, as lines of text: the rest is as they wrote it.
+    const ours = '# Added by registry-host-agent (removed when no registry is announced):\n[host."http://10.0.0.6:5000"]\n  capabilities = ["pull", "resolve"]\n\n';
+    expect(await readFile(file, 'utf8')).to.equal(FOREIGN.replace('[host."https://cache', `${ours}[host."https://cache`));
+
     await writer.apply(null, viaStateFile(switched.record));
 
-    // smol-toml re-serialises: the values survive, the comment does not.
-    expect(await readToml()).to.deep.equal(parse(FOREIGN));
+    expect(await readFile(file, 'utf8'), 'byte for byte as it was').to.equal(FOREIGN);
+  });
+
+  it('appends its table to a foreign file without hosts, and restores it exactly, even without a trailing newline', async function () {
+    await mkdir(dirname(file), { recursive: true });
+    for (const original of ['# only a server\nserver = "https://registry-1.docker.io"', 'server = "https://registry-1.docker.io"\n', '# empty on purpose\n\n']) {
+      await writeFile(file, original);
+      const added = await writer.apply(httpTarget('10.0.0.5'), undefined);
+      expect(Object.keys((await readToml())['host'] as object)).to.deep.equal(['http://10.0.0.5:5000']);
+      await writer.apply(null, viaStateFile(added.record));
+      expect(await readFile(file, 'utf8')).to.equal(original);
+    }
+  });
+
+  it("takes out, by its header, a table an older agent merged in (a record without the inserted lines)", async function () {
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, 'server = "https://registry-1.docker.io"\n\n[host."http://10.0.0.5:5000"]\ncapabilities = [ "pull", "resolve" ]\n\n[host."https://cache.corp.example"]\ncapabilities = [ "pull" ]\n');
+    await writer.apply(null, { path: '/etc/containerd/certs.d/docker.io/hosts.toml', host: 'http://10.0.0.5:5000', ownedFile: false, hostAdded: true });
+    expect(await readFile(file, 'utf8')).to.equal('server = "https://registry-1.docker.io"\n\n[host."https://cache.corp.example"]\ncapabilities = [ "pull" ]\n');
   });
 
   it('leaves a foreign file untouched when it already lists our registry first', async function () {
