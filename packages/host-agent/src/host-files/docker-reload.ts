@@ -3,7 +3,6 @@
 
 import { readFile } from 'node:fs/promises';
 import { CodedError, isErrnoError } from '@private-registry/core';
-import { execa } from 'execa';
 import { HostRoot } from './host-root.js';
 
 export type DockerReloadMode = 'signal' | 'systemctl' | 'restart' | 'none';
@@ -85,6 +84,9 @@ async function signalDockerd(options: DockerReloadOptions): Promise<void> {
 async function runSystemctl(verb: 'reload' | 'restart', options: DockerReloadOptions): Promise<void> {
   const program = options.systemctl ?? 'systemctl';
   const args = [verb, options.unit ?? 'docker'];
+  // Imported here, not at the top: execa costs the agent about 10 MB of memory on every host, and only this
+  // mode needs it.
+  const { execa } = await import('execa');
   const result = await execa(program, args, { reject: false, stdin: 'ignore', timeout: options.timeoutMs ?? 90_000 });
   if (result.failed) {
     const why = result.timedOut ? 'timed out' : result.exitCode === undefined ? result.shortMessage : `exited ${result.exitCode}`;
