@@ -95,7 +95,25 @@ describe('fleet units', () => {
     const discovery = unit(DISCOVERY);
     expect(discovery.get('X-Fleet', 'Global')).to.equal('true');
     expect(discovery.entries.filter((e) => e.section === 'X-Fleet').map((e) => e.key)).to.deep.equal(['Global']);
-    expect(unit(REGISTRY).hasSection('X-Fleet')).to.equal(false);
+  });
+
+  it('pins the registry, whose data is in a host directory, to the machine with registry=true metadata', () => {
+    expect(unit(REGISTRY).entries.filter((e) => e.section === 'X-Fleet').map((e) => `${e.key}=${e.value}`)).to.deep.equal(['MachineMetadata=registry=true']);
+  });
+
+  it('counts the discovery unit as started only once the agent has decided (After= means something)', () => {
+    const post = unit(DISCOVERY).all('Service', 'ExecStartPost');
+    expect(post).to.have.length(1);
+    expect(post[0]).to.match(/registry-host-agent wait --root \/host --timeout 30s$/);
+    expect(unit(DISCOVERY).get('Service', 'Type') ?? 'simple').to.equal('simple');
+  });
+
+  it('never lets docker run pull the image from Docker Hub: --pull never, the image bootstrapped by ExecStartPre', () => {
+    for (const name of [REGISTRY, SIDEKICK, DISCOVERY]) {
+      const lines = unit(name).all('Service', 'ExecStart');
+      expect(lines[0], name).to.match(/docker run --rm --name \S+ --pull never /);
+      expect(unit(name).all('Service', 'ExecStartPre').some((l) => l.includes('docker load -i "$$REGISTRY_IMAGE_ARCHIVE"')), name).to.equal(true);
+    }
   });
 
   it('orders the registry and the discovery unit after docker.service and requires it', () => {
@@ -159,7 +177,8 @@ describe('fleet units', () => {
   it('runs all three containers from the one image named by REGISTRY_IMAGE', () => {
     for (const u of fleet.values()) {
       expect(unitContainer(u).image, u.name).to.equal('${REGISTRY_IMAGE}');
-      expect(u.environment().get('REGISTRY_IMAGE'), u.name).to.equal('private-registry:latest');
+      // Pinned to a version: `latest` would mean whatever a host happens to hold.
+      expect(u.environment().get('REGISTRY_IMAGE'), u.name).to.match(/^private-registry:\d+\.\d+\.\d+$/);
     }
     const registry = unitContainer(unit(REGISTRY));
     expect(optionValues(registry, '-p', '--publish')).to.deep.equal(['${REGISTRY_PORT}:5000']);
@@ -193,7 +212,9 @@ describe('fleet units', () => {
       return { source, target, readOnly: mode.split(',').includes('ro') };
     });
     for (const m of mounts) expect(m.target, `${m.source} is mounted at /host${m.source}`).to.equal(`/host${m.source}`);
-    const covering = (path: string) => mounts.find((m) => path === m.source || path.startsWith(`${m.source}/`));
+    // The most specific mount wins, as in the kernel: /run/registry-host-agent (rw) inside /run (ro).
+    const covering = (path: string) =>
+      mounts.filter((m) => path === m.source || path.startsWith(`${m.source}/`)).sort((a, b) => b.source.length - a.source.length)[0];
 
     // Paths the agent writes without a flag (containerd and podman files) sit under /etc.
     const writable = ['/etc/environment', '/etc/docker/daemon.json', '/etc/containerd/certs.d/docker.io/hosts.toml', '/etc/containers/registries.conf.d/x.conf'];
@@ -205,7 +226,8 @@ describe('fleet units', () => {
         const given = args.indexOf(option.flag);
         const path = given >= 0 ? args[given + 1] : option.defaultValue;
         expect(path, `${option.flag} has a value or a default`).to.be.a('string');
-        if (option.flag === '--docker-pidfile') expect(covering(path as string), `${option.flag} ${path}`).to.not.equal(undefined);
+        // Read, or connected to (a socket on a read-only mount still accepts connections): need not be writable.
+        if (option.flag === '--docker-pidfile' || option.flag === '--docker-socket') expect(covering(path as string), `${option.flag} ${path}`).to.not.equal(undefined);
         else writable.push(path as string);
       }
     } else {

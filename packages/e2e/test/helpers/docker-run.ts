@@ -43,6 +43,7 @@ export const DOCKER_RUN_FLAGS: ReadonlyMap<string, boolean> = new Map([
   ['--stop-timeout', true],
   ['--log-driver', true],
   ['--log-opt', true],
+  ['--pull', true],
 ]);
 
 export class DockerRunError extends Error {

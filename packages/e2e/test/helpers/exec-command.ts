@@ -97,7 +97,8 @@ export function expandCommand(command: ExecCommand, expansion: Expansion): strin
       argv.push(...lookup(whole[1] ?? '').split(/\s+/).filter((w) => w !== ''));
       continue;
     }
-    argv.push(word.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_all, name: string) => lookup(name)));
+    // `$$` is a literal `$` (for a shell the line runs): never the start of a variable.
+    argv.push(word.split('$$').map((piece) => piece.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_all, name: string) => lookup(name))).join('$'));
   }
   return argv;
 }
@@ -105,7 +106,7 @@ export function expandCommand(command: ExecCommand, expansion: Expansion): strin
 /** Variables a line uses, `${NAME}` or `$NAME`, for checking that each has a value or a default. */
 export function variablesUsed(command: ExecCommand): string[] {
   const names = new Set<string>();
-  for (const word of [command.program, ...command.args]) {
+  for (const word of [command.program, ...command.args].flatMap((w) => w.split('$$'))) {
     for (const match of word.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|^\$([A-Za-z_][A-Za-z0-9_]*)$/g)) names.add(match[1] ?? match[2] ?? '');
   }
   return [...names];

@@ -1,8 +1,8 @@
 // Runs a unit's Exec lines the way systemd would, without systemd: ExecStartPre in order (a failure fails
-// the start unless the line has the "-" prefix), ExecStart as the long-running main process, ExecStop to
-// stop it. Variables come from the unit's Environment= plus what a drop-in or /etc/environment would add.
+// the start unless the line has the "-" prefix), ExecStart as the long-running main process, then
+// ExecStartPost in order (start() returns once they have: what `After=` waits for), ExecStop to stop it. Variables come from the unit's Environment= plus what a drop-in or /etc/environment would add.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { runCommand, startProcess, type CommandResult, type ManagedProcess, type ProcessExit } from '@private-registry/testbed';
@@ -12,8 +12,9 @@ import type { UnitFile } from './unit-file.js';
 export interface UnitRunnerOptions {
   /** Environment= values as a drop-in (or EnvironmentFile=) would set them; they win over the unit's own. */
   env?: Readonly<Record<string, string>>;
-  /** Read at every start, after Environment= (so its values win), as systemd reads EnvironmentFile=. */
+  /** Read at every start, after Environment= (so its values win), in order, as systemd reads EnvironmentFile=; a missing one is skipped (the `-` prefix). */
   environmentFile?: string;
+  environmentFiles?: string[];
   /** The environment the commands run with (DOCKER_HOST of a test dockerd). */
   processEnv?: Readonly<Record<string, string | undefined>>;
   /** Where the main process's output goes. */
@@ -48,17 +49,11 @@ export class UnitRunner {
   }
 
   async start(): Promise<RunningUnit> {
-    if (this.options.environmentFile !== undefined) {
-      this.env = { ...Object.fromEntries(this.unit.environment()), ...this.options.env, ...readEnvironmentFile(this.options.environmentFile) };
+    const files = [...(this.options.environmentFile === undefined ? [] : [this.options.environmentFile]), ...(this.options.environmentFiles ?? [])];
+    if (files.length > 0) {
+      this.env = { ...Object.fromEntries(this.unit.environment()), ...this.options.env, ...Object.assign({}, ...files.filter((f) => existsSync(f)).map(readEnvironmentFile)) };
     }
-    for (const line of this.unit.all('Service', 'ExecStartPre')) {
-      const command = parseExecLine(line);
-      const [program = '', ...args] = this.expand(line);
-      const result = await runCommand(program, args, { env: { ...this.options.processEnv }, timeoutMs: 60_000 });
-      if (result.exitCode !== 0 && !command.ignoreFailure) {
-        throw new Error(`${this.unit.name}: ExecStartPre=${line} exited ${result.exitCode}: ${result.stderr}`);
-      }
-    }
+    await this.runAll('ExecStartPre');
     const [program = '', ...args] = this.argv('ExecStart')[0] ?? [];
     this.runs++;
     const main = await startProcess({
@@ -66,14 +61,15 @@ export class UnitRunner {
       command: program,
       args,
       logFile: join(this.options.logDir, `${this.unit.name}.${this.runs}.log`),
-      env: { ...this.options.processEnv },
+      env: this.processEnv(),
     });
+    await this.runAll('ExecStartPost');
     return {
       main,
       stop: async (timeoutMs = 60_000) => {
         const stop: CommandResult[] = [];
         for (const [stopProgram = '', ...stopArgs] of this.argv('ExecStop')) {
-          stop.push(await runCommand(stopProgram, stopArgs, { env: { ...this.options.processEnv }, timeoutMs }));
+          stop.push(await runCommand(stopProgram, stopArgs, { env: this.processEnv(), timeoutMs }));
         }
         const exit = await Promise.race([
           main.exited,
@@ -82,6 +78,23 @@ export class UnitRunner {
         return { stop, exit };
       },
     };
+  }
+
+  /** Runs each `key` line in order; a failure throws unless the line has the "-" prefix. */
+  private async runAll(key: 'ExecStartPre' | 'ExecStartPost'): Promise<void> {
+    for (const line of this.unit.all('Service', key)) {
+      const command = parseExecLine(line);
+      const [program = '', ...args] = this.expand(line);
+      const result = await runCommand(program, args, { env: this.processEnv(), timeoutMs: 60_000 });
+      if (result.exitCode !== 0 && !command.ignoreFailure) {
+        throw new Error(`${this.unit.name}: ${key}=${line} exited ${result.exitCode}: ${result.stderr}`);
+      }
+    }
+  }
+
+  /** What systemd gives the unit's processes: its Environment= and EnvironmentFile= values (the test's own on top). */
+  private processEnv(): Record<string, string | undefined> {
+    return { ...this.env, ...this.options.processEnv };
   }
 
   private expand(line: string): string[] {
