@@ -23,6 +23,12 @@ import { chooseRegistry, parseRegistryRecord, type RegistryRecord } from './help
 import { PREFIX, startHostAgent, startSidekick, waitForValue, type HostAgentProcess, type SidekickProcess } from './helpers/discovery-processes.js';
 
 const TTL_SECONDS = 3;
+/**
+ * A host back on a registry after it was clean, with the default damping: the sidekick announces a registry
+ * that comes back after 10 good probes a second apart (--healthy-after), and an agent leaves "none" only once
+ * it has stood for 10 s (--dwell); plus the usual latency and a loaded CI machine.
+ */
+const RETURN_MS = 25_000;
 const BASE_ENVIRONMENT = (i: number): string => `PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin\n# kept by the agent\nCOREOS_PRIVATE_IPV4=10.99.0.${i + 1}\n`;
 
 interface HostView {
@@ -160,7 +166,7 @@ describe('discovery: registry, sidekick, host agents, etcd and dockerd @e2e', fu
 
     // The same registry back on the same address: announced again, written again.
     ({ registry } = await startAnnouncedRegistryOnSidekick(registry.port, registry.rootDirectory));
-    await waitForValue(allViews, every(pointedAt(registry)), 10_000, 'every host pointed at the registry again');
+    await waitForValue(allViews, every(pointedAt(registry)), RETURN_MS, 'every host pointed at the registry again');
   });
 
   async function startAnnouncedRegistryOnSidekick(port: number, rootDirectory: string): Promise<{ registry: RegistryProcess }> {
@@ -178,7 +184,7 @@ describe('discovery: registry, sidekick, host agents, etcd and dockerd @e2e', fu
     expect(Date.now() - killedAt).to.be.below((TTL_SECONDS + 2) * 1000);
     for (const [i, agent] of agents.entries()) await expectCleanHost(agent, i);
     ({ registry, sidekick } = await startAnnouncedRegistry(registry.port, registry.rootDirectory));
-    await waitForValue(allViews, every(pointedAt(registry)), 10_000, 'every host pointed at the registry again');
+    await waitForValue(allViews, every(pointedAt(registry)), RETURN_MS, 'every host pointed at the registry again');
   });
 
   it('etcd stopped for longer than the TTL: agents keep their state; etcd back: they reconcile', async function () {
@@ -213,7 +219,7 @@ describe('discovery: registry, sidekick, host agents, etcd and dockerd @e2e', fu
       return choice.record.port;
     });
     const expected = expectedPorts.map((port) => `127.0.0.1:${port}/`);
-    await waitForValue(allViews, expectedPorts.map((port) => pointedAt({ port })), 10_000, 'each host on its own deterministic choice');
+    await waitForValue(allViews, expectedPorts.map((port) => pointedAt({ port })), RETURN_MS, 'each host on its own deterministic choice');
 
     const chosenByAgent0 = expected[0] === repo(first.registry) ? first : second;
     const other = chosenByAgent0 === first ? second : first;

@@ -78,6 +78,8 @@ describe('a flapping registry, with and without damping @e2e', function () {
       await startSidekick({ etcd, registryUrl: `http://${advertise}`, advertise, ttlSeconds: 10, extraArgs: ['--prefix', pair.prefix, ...pair.sidekickArgs] });
       const agent = await startHostAgent({ etcd, index: name === 'damped' ? 1 : 0, extraArgs: ['--docker-reload', 'none', '--prefix', pair.prefix, ...pair.agentArgs] });
       await waitForValue(() => agent.dockerRepo(), `${advertise}/`, 15_000, `${name}: the registry chosen before the flapping`);
+      // The agent logs the move after all its writers: count from after that line, not from the file's change.
+      await agent.process.waitForLog(/"msg":"registry chosen"/, { timeoutMs: 10_000 });
       agents[name] = agent;
     }
     const offsets = Object.fromEntries(await Promise.all(Object.entries(agents).map(async ([name, agent]) => [name, (await agent.process.readLog()).length] as const)));

@@ -4,8 +4,8 @@
 // in docker and in our built commands. (systemd-analyze.test.ts runs systemd's own reader over them too.)
 
 import { execFile } from 'node:child_process';
-import { readdirSync } from 'node:fs';
-import { posix } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { findCommand } from '@private-registry/testbed';
@@ -21,6 +21,7 @@ import {
   FLEET_DIR,
   loadUnit,
   loadUnits,
+  REPO_ROOT,
   SYSTEMD_DIR,
   unitContainer,
 } from './helpers/fleet-layout.js';
@@ -59,6 +60,8 @@ function seconds(span: string): number {
   for (const [, n, unit] of span.matchAll(/(\d+)\s*(min|s)?/g)) total += Number(n) * (unit === 'min' ? 60 : 1);
   return total;
 }
+
+const REGISTRY_VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'packages/registry/package.json'), 'utf8')) as { version: string }).version;
 
 describe('fleet units', () => {
   const fleet = new Map(FLEET_UNITS.map((name) => [name, loadUnit(FLEET_DIR, name)]));
@@ -177,8 +180,8 @@ describe('fleet units', () => {
   it('runs all three containers from the one image named by REGISTRY_IMAGE', () => {
     for (const u of fleet.values()) {
       expect(unitContainer(u).image, u.name).to.equal('${REGISTRY_IMAGE}');
-      // Pinned to a version: `latest` would mean whatever a host happens to hold.
-      expect(u.environment().get('REGISTRY_IMAGE'), u.name).to.match(/^private-registry:\d+\.\d+\.\d+$/);
+      // Pinned to this release's version (what `npm run image` tags): `latest` would be whatever a host holds.
+      expect(u.environment().get('REGISTRY_IMAGE'), u.name).to.equal(`private-registry:${REGISTRY_VERSION}`);
     }
     const registry = unitContainer(unit(REGISTRY));
     expect(optionValues(registry, '-p', '--publish')).to.deep.equal(['${REGISTRY_PORT}:5000']);

@@ -10,13 +10,14 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import {
   assertSucceeded,
   buildBusyboxImage,
   cleanupTestbed,
   freePort,
+  hostFilesSnapshot,
   requireCommands,
   runCommand,
   skopeo,
@@ -67,16 +68,11 @@ describe('the image from `npm run image` and the fleet units, run by a real dock
   const runner = async (dir: string, name: string, options: Omit<UnitRunnerOptions, 'logDir' | 'processEnv'> & { processEnv?: Record<string, string> }): Promise<UnitRunner> =>
     new UnitRunner(loadUnit(dir, name), { ...options, processEnv: { ...dockerd.env, ...options.processEnv }, logDir: (await tempDir('unit-logs')).path });
 
-  /** Every file under the host's /etc with its bytes (dockerd's own key.json aside). */
-  async function etcFiles(): Promise<Record<string, string>> {
-    const files: Record<string, string> = {};
-    for (const entry of await readdir(join(host, 'etc'), { recursive: true, withFileTypes: true })) {
-      if (!entry.isFile() || entry.name === 'key.json') continue;
-      const path = join(entry.parentPath, entry.name);
-      files[relative(host, path)] = await readFile(path, 'latin1');
-    }
-    return files;
+  /** The registry container's access-log lines (its unit's main process output). */
+  async function registryAccessLog(unit: { main: { readLog(): Promise<string> } }): Promise<string[]> {
+    return (await unit.main.readLog()).split('\n').filter((line) => line.includes('"msg":"request"') || line.includes('/v2/'));
   }
+
 
   it('loads the image from the archive path on first start; it has the three commands, only production dependencies, and runs as node', async () => {
     expect((await dockerd.docker(['image', 'inspect', `private-registry:${VERSION}`])).exitCode, 'not on the host yet').to.not.equal(0);
@@ -118,7 +114,7 @@ describe('the image from `npm run image` and the fleet units, run by a real dock
     await writeFile(join(host, 'etc/environment'), environment);
     await writeFile(join(host, 'etc/machine-id'), 'e2e00000000000000000000000000001\n');
     await writeFile(join(host, 'etc/private-registry.env'), `# the upstream\nREGISTRY_PROXY_REMOTEURL=${upstream.url}\n`);
-    const before = await etcFiles();
+    const before = await hostFilesSnapshot(host);
     const common = {
       hostRoot: host,
       environmentFiles: [join(host, 'etc/environment'), join(host, 'etc/private-registry.env')],
@@ -135,7 +131,12 @@ describe('the image from `npm run image` and the fleet units, run by a real dock
     const keys = async (): Promise<string> => assertSucceeded(await etcd.etcdctl(['get', '--prefix', PREFIX, '--keys-only'])).stdout.trim();
     const mirrors = async (): Promise<string[]> => JSON.parse(assertSucceeded(await dockerd.docker(['info', '--format', '{{json .RegistryConfig.Mirrors}}'])).stdout) as string[];
     const dockerRepo = async (): Promise<string | null> => /^DOCKER_REPO=(.*)$/m.exec(await readFile(join(host, 'etc/environment'), 'utf8'))?.[1] ?? null;
-    const imageOf = async (container: string): Promise<string> => assertSucceeded(await dockerd.docker(['inspect', '--format', '{{index .Config.Labels "org.opencontainers.image.version"}}', container])).stdout.trim();
+    // `docker run` in the unit's main process creates the container a moment after start() returns: poll for it.
+    const versionOf = async (container: string): Promise<string | null> => {
+      const inspect = await dockerd.docker(['inspect', '--format', '{{index .Config.Labels "org.opencontainers.image.version"}}', container]);
+      return inspect.exitCode === 0 ? inspect.stdout.trim() : null;
+    };
+    const runningVersions = async (...containers: string[]): Promise<Array<string | null>> => Promise.all(containers.map(versionOf));
 
     // fleetctl start fleet/docker-registry*
     let registryUnit = await registry.start();
@@ -155,20 +156,26 @@ describe('the image from `npm run image` and the fleet units, run by a real dock
     // And it accepts pushes: a repository of our own, next to the cached ones.
     assertSucceeded(await skopeo(['copy', '--dest-tls-verify=false', busybox.ref, `docker://${repo}/myteam/tool:1`]));
 
-    // An upgrade: the next version published into the registry; the units pull it through ${DOCKER_REPO}.
+    // An upgrade: the next version published into the registry. The sidekick restarts first and pulls it through
+    // ${DOCKER_REPO} (the agent still runs, so DOCKER_REPO is set); the registry and the agent then find it here.
     assertSucceeded(await skopeo(['copy', '--dest-tls-verify=false', `docker-archive:${nextArchive}`, `docker://${repo}/private-registry:${NEXT}`]));
     await writeFile(join(host, 'etc/private-registry.env'), `# the upstream\nREGISTRY_PROXY_REMOTEURL=${upstream.url}\nREGISTRY_IMAGE=private-registry:${NEXT}\n`);
-    expect((await discoveryUnit.stop()).exit.code).to.equal(0);
-    discoveryUnit = await discovery.start();
-    expect(await imageOf('docker-registry-discovery')).to.equal(NEXT);
-    expect(await dockerRepo()).to.equal(`${repo}/`);
+    const pullsBefore = (await registryAccessLog(registryUnit)).filter((line) => line.includes(`/v2/private-registry/manifests/${NEXT}`)).length;
+    expect((await sidekickUnit.stop()).exit.code).to.equal(0);
+    sidekickUnit = await sidekick.start();
+    await waitForValue(() => runningVersions('docker-registry-sidekick'), [NEXT], 30_000, 'the sidekick container runs the next version');
+    expect((await registryAccessLog(registryUnit)).filter((line) => line.includes(`/v2/private-registry/manifests/${NEXT}`)).length, 'pulled through ${DOCKER_REPO}').to.be.greaterThan(pullsBefore);
+    await waitForValue(keys, `${PREFIX}${repo}`, 45_000, 'announced again by the upgraded sidekick');
     expect((await sidekickUnit.stop()).exit.code).to.equal(0);
     expect((await registryUnit.stop()).exit.code).to.equal(0);
     registryUnit = await registry.start();
     await waitForHttp(`http://${repo}/v2/`, { timeoutMs: 30_000, process: registryUnit.main });
     sidekickUnit = await sidekick.start();
-    expect([await imageOf('docker-registry'), await imageOf('docker-registry-sidekick')]).to.deep.equal([NEXT, NEXT]);
-    await waitForValue(keys, `${PREFIX}${repo}`, 45_000, 'announced again by the upgraded sidekick');
+    expect((await discoveryUnit.stop()).exit.code).to.equal(0);
+    discoveryUnit = await discovery.start();
+    await waitForValue(() => runningVersions('docker-registry', 'docker-registry-sidekick', 'docker-registry-discovery'), [NEXT, NEXT, NEXT], 30_000, 'all three containers on the next version');
+    await waitForValue(keys, `${PREFIX}${repo}`, 45_000, 'announced by the upgraded sidekick');
+    await waitForValue(dockerRepo, `${repo}/`, 20_000, 'the upgraded agent points the host at it again');
     const pushed = await fetch(`http://${repo}/v2/myteam/tool/manifests/1`, { method: 'HEAD', headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } });
     expect(pushed.status, 'what was pushed survived the upgrade').to.equal(200);
 
@@ -179,7 +186,7 @@ describe('the image from `npm run image` and the fleet units, run by a real dock
     expect(await keys(), 'the lease is revoked at once, not left to expire').to.equal('');
     expect((await registryUnit.stop()).exit.code).to.equal(0);
     await writeFile(join(host, 'etc/private-registry.env'), `# the upstream\nREGISTRY_PROXY_REMOTEURL=${upstream.url}\n`);
-    expect(await etcFiles(), "the host's /etc byte for byte as it was (no daemon.json, no containerd or podman files)").to.deep.equal(before);
+    expect(await hostFilesSnapshot(host), "the host's /etc byte for byte as it was (no daemon.json, no containerd or podman files)").to.deep.equal(before);
     expect(existsSync(join(host, 'var/lib/registry-host-agent/state.json')), "the agent's record stays on the host").to.equal(true);
     const left = await dockerd.docker(['ps', '-a', '--format', '{{.Names}}']);
     expect(left.stdout.trim(), 'no container left behind').to.equal('');

@@ -4,39 +4,15 @@
 import { expect } from 'chai';
 import { rm } from 'node:fs/promises';
 import { serializeRegistryRecord } from '@private-registry/core';
-import { createEtcdClient } from '@private-registry/core/etcd';
-import { cleanupTestbed, startEtcd, type Etcd } from '@private-registry/testbed';
-import type { Etcd3 } from 'etcd3';
-import type { HostAgent } from '../src/host-agent.js';
-import { PREFIX, record, startAgentUnderTest, waitFor, type AgentUnderTestOptions, type RunningAgent } from './agent-under-test.js';
+import { PREFIX, record, useAgentTestbed, waitFor, type AgentUnderTestOptions, type RunningAgent } from './agent-under-test.js';
 
 describe('when the host agent changes a host @e2e', function () {
   this.timeout(60_000);
-  let etcd: Etcd;
-  let client: Etcd3;
-  const running: HostAgent[] = [];
+  const testbed = useAgentTestbed();
+  const startAgent = (options: Partial<AgentUnderTestOptions> = {}): Promise<RunningAgent> => testbed.start(options);
 
-  before(async () => {
-    etcd = await startEtcd();
-    client = createEtcdClient({ endpoints: [etcd.endpoint], dialTimeoutMs: 1_000 });
-  });
-  afterEach(async () => {
-    while (running.length > 0) await running.pop()!.stop(false);
-    await client.delete().prefix(PREFIX);
-  });
-  after(async () => {
-    client.close();
-    await cleanupTestbed();
-  });
-
-  async function startAgent(options: Partial<AgentUnderTestOptions> = {}): Promise<RunningAgent> {
-    const started = await startAgentUnderTest({ endpoint: etcd.endpoint, ...options });
-    running.push(started.agent);
-    return started;
-  }
-
-  const announce = (port: number) => client.put(`${PREFIX}10.1.0.1:${port}`).value(serializeRegistryRecord(record(port)));
-  const withdraw = (port: number) => client.delete().key(`${PREFIX}10.1.0.1:${port}`);
+  const announce = (port: number) => testbed.client.put(`${PREFIX}10.1.0.1:${port}`).value(serializeRegistryRecord(record(port)));
+  const withdraw = (port: number) => testbed.client.delete().key(`${PREFIX}10.1.0.1:${port}`);
 
   it('lets go of a gone registry after the hold, and takes a flapping one back only once the dwell has passed', async () => {
     const { dockerRepo, logLines } = await startAgent({ holdMs: 100, dwellMs: 2_000 });
@@ -55,8 +31,11 @@ describe('when the host agent changes a host @e2e', function () {
     await announce(5000);
     await waitFor(dockerRepo, '10.1.0.1:5000/', 5_000);
     expect(Date.now() - droppedAt).to.be.at.least(1_900);
-    const writes = logLines.filter((l) => l.includes('"msg":"wrote"') && l.includes('"writer":"environment"'));
-    expect(writes, 'added, removed, added: nothing for the flaps').to.have.length(3);
+    // The "wrote" line follows the file by a moment: wait for it, then check that nothing else was written.
+    const writes = async (): Promise<number> => logLines.filter((l) => l.includes('"msg":"wrote"') && l.includes('"writer":"environment"')).length;
+    await waitFor(writes, 3, 2_000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await writes(), 'added, removed, added: nothing for the flaps').to.equal(3);
   });
 
   it('applies the first registry at once after a first decision of none, and reports each decision and move', async () => {
@@ -77,11 +56,11 @@ describe('when the host agent changes a host @e2e', function () {
     await announce(5000);
     await waitFor(dockerRepo, '10.1.0.1:5000/', 5_000);
     // A long history, so that the wiped cluster's revisions stay below the watch's for a while.
-    for (let i = 0; i < 200; i++) await client.put('/unrelated/history').value(String(i));
+    for (let i = 0; i < 200; i++) await testbed.client.put('/unrelated/history').value(String(i));
 
-    await etcd.stop();
-    await rm(etcd.dataDir, { recursive: true, force: true });
-    await etcd.start();
+    await testbed.etcd.stop();
+    await rm(testbed.etcd.dataDir, { recursive: true, force: true });
+    await testbed.etcd.start();
     await waitFor(dockerRepo, undefined, 10_000);
     await waitFor(async () => logLines.some((l) => l.includes('discovery watch restarted from the current revision')), true, 5_000);
 
@@ -96,22 +75,22 @@ describe('when the host agent changes a host @e2e', function () {
     const { dockerRepo, logLines } = await startAgent({ holdMs: 100, resyncMs: 120_000 });
     await announce(5000);
     await waitFor(dockerRepo, '10.1.0.1:5000/', 5_000);
-    const snapshot = `${etcd.dataDir}.snapshot.db`;
-    const saved = await etcd.etcdctl(['snapshot', 'save', snapshot]);
+    const snapshot = `${testbed.etcd.dataDir}.snapshot.db`;
+    const saved = await testbed.etcd.etcdctl(['snapshot', 'save', snapshot]);
     expect(saved.exitCode, saved.stderr).to.equal(0);
-    for (let i = 0; i < 200; i++) await client.put('/unrelated/history').value(String(i));
+    for (let i = 0; i < 200; i++) await testbed.client.put('/unrelated/history').value(String(i));
     await withdraw(5000);
     await announce(5001);
     await waitFor(dockerRepo, '10.1.0.1:5001/', 5_000);
 
-    await etcd.stop();
-    await rm(etcd.dataDir, { recursive: true, force: true });
-    const restored = await etcd.etcdctl([
-      'snapshot', 'restore', snapshot, '--data-dir', etcd.dataDir, '--name', 't',
-      '--initial-cluster', `t=${etcd.peerUrl}`, '--initial-advertise-peer-urls', etcd.peerUrl,
+    await testbed.etcd.stop();
+    await rm(testbed.etcd.dataDir, { recursive: true, force: true });
+    const restored = await testbed.etcd.etcdctl([
+      'snapshot', 'restore', snapshot, '--data-dir', testbed.etcd.dataDir, '--name', 't',
+      '--initial-cluster', `t=${testbed.etcd.peerUrl}`, '--initial-advertise-peer-urls', testbed.etcd.peerUrl,
     ]);
     expect(restored.exitCode, restored.stderr).to.equal(0);
-    await etcd.start();
+    await testbed.etcd.start();
     await waitFor(dockerRepo, '10.1.0.1:5000/', 10_000);
     await waitFor(async () => logLines.some((l) => l.includes('discovery watch restarted from the current revision')), true, 5_000);
 

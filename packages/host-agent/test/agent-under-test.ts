@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { createLogger, type RegistryRecord } from '@private-registry/core';
 import { createEtcdClient } from '@private-registry/core/etcd';
-import { tempDir } from '@private-registry/testbed';
+import { cleanupTestbed, startEtcd, tempDir, type Etcd } from '@private-registry/testbed';
+import type { Etcd3 } from 'etcd3';
 import { AgentStateStore } from '../src/agent-state.js';
 import { HostAgent, type AgentEvents, type AgentTimings } from '../src/host-agent.js';
 import { createHostFileWriters, HostRoot } from '../src/host-files/index.js';
@@ -66,6 +67,62 @@ export async function startAgentUnderTest(options: AgentUnderTestOptions): Promi
   const dockerRepo = async (): Promise<string | undefined> =>
     (await readFile(root.path('/etc/environment'), 'utf8').catch(() => '')).split('\n').find((l) => l.startsWith('DOCKER_REPO='))?.slice(12);
   return { agent, root, logLines, dockerRepo };
+}
+
+export interface AgentTestbed {
+  /** The suite's etcd (started before its first test). */
+  readonly etcd: Etcd;
+  /** A client of the test's own, for announcing and withdrawing. */
+  readonly client: Etcd3;
+  /** Starts an agent against the suite's etcd (or `endpoint`); it is stopped, without cleanup, after the test. */
+  start(options?: Partial<AgentUnderTestOptions>): Promise<RunningAgent>;
+  /** The test stops these itself: not stopped again after it. */
+  release(...agents: RunningAgent[]): void;
+}
+
+/**
+ * Hooks into the calling describe(): one etcd for the suite, every agent started by a test stopped after it and
+ * the prefix emptied, etcd and temp dirs gone at the end.
+ */
+export function useAgentTestbed(): AgentTestbed {
+  let etcd: Etcd | undefined;
+  let client: Etcd3 | undefined;
+  const running: HostAgent[] = [];
+  before(async () => {
+    etcd = await startEtcd();
+    client = createEtcdClient({ endpoints: [etcd.endpoint], dialTimeoutMs: 1_000 });
+  });
+  afterEach(async () => {
+    while (running.length > 0) await running.pop()!.stop(false);
+    await client?.delete().prefix(PREFIX);
+  });
+  after(async () => {
+    client?.close();
+    await cleanupTestbed();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the agent testbed starts in before()');
+    return value;
+  };
+  return {
+    get etcd() {
+      return started(etcd);
+    },
+    get client() {
+      return started(client);
+    },
+    async start(options = {}) {
+      const agent = await startAgentUnderTest({ ...options, endpoint: options.endpoint ?? started(etcd).endpoint });
+      running.push(agent.agent);
+      return agent;
+    },
+    release(...agents) {
+      for (const { agent } of agents) {
+        const at = running.indexOf(agent);
+        if (at >= 0) running.splice(at, 1);
+      }
+    },
+  };
 }
 
 /** Polls `read` until it returns `expected` (compared as JSON); resolves with the milliseconds it took. */

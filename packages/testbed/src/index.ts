@@ -2,6 +2,7 @@
 // skopeo, umoci-built images) and clean them up, so registry tests talk to real peers.
 
 export { freePort } from './free-port.js';
+export { hostFilesSnapshot } from './host-files-snapshot.js';
 export { waitForHttp, type WaitForHttpOptions } from './wait-for-http.js';
 export { tempDir, type TempDir } from './temp-dir.js';
 export { cleanupTestbed, registerCleanup, pendingCleanupCount, type Cleanup } from './cleanup-registry.js';

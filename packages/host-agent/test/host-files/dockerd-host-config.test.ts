@@ -3,10 +3,10 @@
 // /etc/docker/daemon.json here (its own mount namespace binds <root>/etc/docker there), so "no file" is real,
 // and every check ends with a dockerd restart: the host must be left as it was and dockerd must start.
 import { expect } from 'chai';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { serializeRegistryRecord, type RegistryRecord } from '@private-registry/core';
-import { cleanupTestbed, freePort, ourCliPath, requireCommands, runCommand, startDockerd, startEtcd, startProcess, tempDir, type Dockerd, type Etcd, type ManagedProcess } from '@private-registry/testbed';
+import { cleanupTestbed, freePort, hostFilesSnapshot, ourCliPath, requireCommands, runCommand, startDockerd, startEtcd, startProcess, tempDir, type Dockerd, type Etcd, type ManagedProcess } from '@private-registry/testbed';
 
 const CLI = ourCliPath('host-agent');
 const PREFIX = '/services/docker-registry/';
@@ -52,16 +52,6 @@ describe('the host agent with dockerd configured as hosts configure it @e2e', fu
       env: { ETCD_ENDPOINTS: undefined },
     });
 
-  /** Every file under <root>/etc with its bytes, but dockerd's own key.json. */
-  async function etcFiles(root: string): Promise<Record<string, string>> {
-    const files: Record<string, string> = {};
-    for (const entry of await readdir(join(root, 'etc'), { recursive: true, withFileTypes: true })) {
-      if (!entry.isFile() || entry.name === 'key.json') continue;
-      const path = join(entry.parentPath, entry.name);
-      files[relative(root, path)] = await readFile(path, 'latin1');
-    }
-    return files;
-  }
 
   async function live(dockerd: Dockerd): Promise<{ mirrors: string[]; insecure: string[] }> {
     const info = await dockerd.docker(['info', '--format', '{{json .RegistryConfig}}']);
@@ -77,7 +67,7 @@ describe('the host agent with dockerd configured as hosts configure it @e2e', fu
 
   it('leaves registry-mirrors and insecure-registries to a dockerd that sets them by flags, says so, and dockerd restarts cleanly after', async () => {
     const host = await startHost('flags-host', ['--registry-mirror', 'https://mirror.example.com', '--insecure-registry', '10.77.0.0/16']);
-    const before = await etcFiles(host.root);
+    const before = await hostFilesSnapshot(host.root);
     const agent = await startAgent(host);
     await agent.waitForLog('registry chosen', { timeoutMs: 15_000 });
     expect(await agent.readLog()).to.match(/left daemon.json keys alone: dockerd sets them with flags/);
@@ -93,14 +83,14 @@ describe('the host agent with dockerd configured as hosts configure it @e2e', fu
     await host.dockerd.reload();
 
     expect((await agent.stop({ signal: 'SIGTERM' })).code).to.equal(0);
-    expect(await etcFiles(host.root)).to.deep.equal(before);
+    expect(await hostFilesSnapshot(host.root)).to.deep.equal(before);
     await host.dockerd.restart();
     expect(await live(host.dockerd)).to.deep.equal({ mirrors: ['https://mirror.example.com/'], insecure: [] });
   });
 
   it('leaves a host without daemon.json without one: the mirror live while chosen, cleared at stop, and dockerd restarts with none', async () => {
     const host = await startHost('bare-host');
-    const before = await etcFiles(host.root);
+    const before = await hostFilesSnapshot(host.root);
     const agent = await startAgent(host);
     await agent.waitForLog('dockerd reloaded: the mirror configuration is live', { timeoutMs: 15_000 });
     expect(await live(host.dockerd)).to.deep.equal({ mirrors: [`${registry.url}/`], insecure: [registry.id] });
@@ -109,7 +99,7 @@ describe('the host agent with dockerd configured as hosts configure it @e2e', fu
     const log = await agent.readLog();
     expect(log, 'the [] step was reloaded and checked before the file went').to.match(/dockerd reloaded: the mirror configuration is live[\s\S]*"msg":"restored"/);
     expect(await live(host.dockerd), 'cleared without a restart').to.deep.equal({ mirrors: [], insecure: [] });
-    expect(await etcFiles(host.root)).to.deep.equal(before);
+    expect(await hostFilesSnapshot(host.root)).to.deep.equal(before);
     expect(Object.keys(before)).to.not.include('etc/docker/daemon.json');
     await host.dockerd.restart();
     expect(await live(host.dockerd)).to.deep.equal({ mirrors: [], insecure: [] });
