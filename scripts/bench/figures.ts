@@ -7,7 +7,11 @@ import type { RegistryKind, RegistryProcess } from './registry-process.js';
 
 export type Unit = 'MB/s' | 'req/s' | 'MB' | 's' | 'ms';
 
-export type Target = { kind: 'ratio-at-least'; ratio: number; label: string } | { kind: 'ours-below'; value: number; label: string };
+export type Target =
+  | { kind: 'ratio-at-least'; ratio: number; label: string }
+  /** For figures where lower is better (latency): ours/reference at most this. */
+  | { kind: 'ratio-at-most'; ratio: number; label: string }
+  | { kind: 'ours-below'; value: number; label: string };
 
 export interface Sample {
   /** The reported value: median of the runs, or their maximum for memory peaks. */
@@ -136,9 +140,10 @@ export function maxOtherCpu(figure: Figure): number {
 export function verdict(figure: Figure): 'PASS' | 'FAIL' | 'n/a' | undefined {
   const target = figure.target;
   if (!target) return undefined;
-  if (target.kind === 'ratio-at-least') {
+  if (target.kind === 'ratio-at-least' || target.kind === 'ratio-at-most') {
     const value = ratio(figure);
-    return Number.isNaN(value) ? 'n/a' : value >= target.ratio ? 'PASS' : 'FAIL';
+    if (Number.isNaN(value)) return 'n/a';
+    return (target.kind === 'ratio-at-least' ? value >= target.ratio : value <= target.ratio) ? 'PASS' : 'FAIL';
   }
   const ours = figure.ours?.value;
   return ours === undefined || Number.isNaN(ours) ? 'n/a' : ours < target.value ? 'PASS' : 'FAIL';

@@ -57,7 +57,8 @@ function cell(sample: Sample | undefined, unit: Unit): string {
 function targetCell(figure: Figure): string {
   const target = figure.target;
   if (!target) return '';
-  const condition = target.kind === 'ratio-at-least' ? `≥ ${target.ratio}×` : `ours < ${target.value} MB`;
+  const condition =
+    target.kind === 'ratio-at-least' ? `≥ ${target.ratio}×` : target.kind === 'ratio-at-most' ? `≤ ${target.ratio}×` : `ours < ${format(target.value, figure.unit)} ${figure.unit}`;
   return `${condition}: ${verdict(figure)}`;
 }
 

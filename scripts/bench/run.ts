@@ -7,6 +7,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { measureAuth } from './auth-measures.js';
+import { measureCatalog } from './catalog-measures.js';
 import { parseBenchOptions, type BenchOptions } from './bench-options.js';
 import { progress, setQuietWait, type Figure, type Limit, type Side } from './figures.js';
 import { measureGc } from './gc-measures.js';
@@ -146,6 +147,9 @@ async function main(): Promise<void> {
       figures.push(...(await measureGc({ dir: temp, runs: options.runs, manifests: 1000, layersPerManifest: 8, implementations })));
       settle();
     }
+    if (options.only.has('catalog')) {
+      figures.push(...(await measureCatalog({ dir: temp, runs: options.runs, sizes: options.catalogSizes, tags: 10_000, implementations })));
+    }
     if (options.only.has('s3')) {
       const s3 = await measureS3({ file: blobFile, blobBytes: options.blobBytes, runs: options.runs, implementations, dir: temp });
       figures.push(...s3.figures);
@@ -173,6 +177,7 @@ async function main(): Promise<void> {
       mirrorImageMiB: options.mirrorImageBytes / MiB,
       mirrorLayers: options.mirrorLayers,
       mirrorClients: options.mirrorClients,
+      catalogSizes: options.catalogSizes.join(','),
       runs: options.runs,
       loadSeconds: options.loadSeconds,
       loadThreads: options.loadThreads,

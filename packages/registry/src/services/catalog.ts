@@ -1,31 +1,125 @@
-// The repository catalog: every directory under repositories/ that holds manifests or layers.
+// The repository catalog: every directory under repositories/ that holds manifests or layers (distribution's
+// rule), in lexical order. A page walks only the part of the tree it returns: it seeks to `last` by binary search
+// in each directory's sorted listing and stops once it has n names (and knows whether one more follows), so its
+// cost grows with n and the depth of the names, not with the number of repositories. Nothing is kept between
+// requests but the driver's own listing cache (filesystem: trusted while the directory's mtime is unchanged), so
+// a repository written by another replica or by distribution itself is listed by the next request.
+//
+// Lexical order is not the order of a depth-first walk: "a-b" sorts between "a" and "a/b" ('-' and '.' sort before
+// '/'). So in each directory a child `c` stands for two places in the order: the name `c` itself (when it is a
+// repository) and the block of names under it, which all sort after "c/" and before "c0" and are contiguous. The
+// walk merges the children's names with those blocks by key.
 import type { StorageDriver } from '../storage/storage-driver.js';
 import { isPathNotFound } from '../storage/storage-errors.js';
 import { pathFor } from '../storage/path-spec.js';
-import { lexicalSort } from './repository-pages.js';
+import { upperBound } from './repository-pages.js';
+
+export interface CatalogPage {
+  items: string[];
+  /** Whether another accepted name follows the last item. */
+  more: boolean;
+}
+
+/** A block of names under one child, waiting for its place in the order. */
+interface PendingBlock {
+  /** `child + "/"`: every name in the block sorts after it. */
+  key: string;
+  /** The child's storage path. */
+  path: string;
+  /** The child's name prefix (`parent/child/`). */
+  prefix: string;
+  /** Within the block, start after this (relative to `prefix`); all of it when undefined. */
+  after?: string;
+}
+
+/** One walk's listings: a child is listed once even though it stands for two places in the order. */
+type Listings = Map<string, Promise<string[]>>;
 
 export class Catalog {
   constructor(private readonly driver: StorageDriver) {}
 
+  /** Every repository, sorted. */
   async repositories(): Promise<string[]> {
-    const root = pathFor({ kind: 'repositoriesRoot' });
-    const found = new Set<string>();
-    try {
-      await this.driver.walk(root, () => undefined, {
-        enterDir: (info) => {
-          const base = info.path.slice(info.path.lastIndexOf('/') + 1);
-          if (!base.startsWith('_')) return true;
-          // A "_manifests" or "_layers" directory marks its parent as a repository; none of the
-          // underscore directories hold nested repositories, so the walk stops there.
-          if (base === '_manifests' || base === '_layers') {
-            found.add(info.path.slice(root.length + 1, info.path.lastIndexOf('/')));
-          }
-          return false;
-        },
-      });
-    } catch (err) {
-      if (!isPathNotFound(err)) throw err;
-    }
-    return lexicalSort([...found]);
+    const all: string[] = [];
+    for await (const name of this.names(undefined)) all.push(name);
+    return all;
   }
+
+  /** Up to `n` repositories sorting after `last`, those `accept` lets through (all when absent). */
+  async page(n: number, last?: string, accept?: (name: string) => boolean): Promise<CatalogPage> {
+    const items: string[] = [];
+    if (n <= 0) return { items, more: false };
+    for await (const name of this.names(last)) {
+      if (accept !== undefined && !accept(name)) continue;
+      if (items.length === n) return { items, more: true };
+      items.push(name);
+    }
+    return { items, more: false };
+  }
+
+  /** Repository names after `after` (all when undefined), in lexical order. */
+  private names(after: string | undefined): AsyncGenerator<string> {
+    return this.under(pathFor({ kind: 'repositoriesRoot' }), '', after, new Map());
+  }
+
+  private async *under(dir: string, prefix: string, after: string | undefined, listings: Listings): AsyncGenerator<string> {
+    const children = await this.list(dir, listings);
+    const base = `${dir}/`;
+    const pending: PendingBlock[] = [];
+    let next = 0;
+    if (after !== undefined) {
+      next = upperBound(children, base + after);
+      // Children before that point whose block still reaches past `after`: those whose name is a prefix of
+      // `after`'s first component ("a" for "a-b": "a/..." sorts after "a-b"), and that component itself when
+      // `after` names something inside it.
+      const slash = after.indexOf('/');
+      const first = slash < 0 ? after : after.slice(0, slash);
+      for (let length = 1; length <= first.length; length += 1) {
+        const name = first.slice(0, length);
+        if (!includes(children, base + name)) continue;
+        const block = { key: `${name}/`, path: base + name, prefix: `${prefix}${name}/` };
+        if (length === first.length && slash >= 0) insertByKey(pending, { ...block, after: after.slice(slash + 1) });
+        else if (block.key > after) insertByKey(pending, block);
+      }
+    }
+    while (next < children.length || pending.length > 0) {
+      const path = children[next];
+      const name = path?.slice(base.length);
+      if (pending.length > 0 && (name === undefined || pending[0]!.key < name)) {
+        const block = pending.shift()!;
+        yield* this.under(block.path, block.prefix, block.after, listings);
+        continue;
+      }
+      next += 1;
+      // Underscore directories (_manifests, _layers, _uploads) hold a repository's data, never repositories.
+      if (path === undefined || name === undefined || name.startsWith('_')) continue;
+      const entries = (await this.list(path, listings)).map((entry) => entry.slice(path.length + 1));
+      if (entries.includes('_manifests') || entries.includes('_layers')) yield prefix + name;
+      if (entries.some((entry) => !entry.startsWith('_'))) insertByKey(pending, { key: `${name}/`, path, prefix: `${prefix}${name}/` });
+    }
+  }
+
+  /** The sorted child paths of `dir`; none when it is missing (or not a directory, on stores that say so). */
+  private list(dir: string, listings: Listings): Promise<string[]> {
+    let listing = listings.get(dir);
+    if (listing === undefined) {
+      listing = this.driver.list(dir).catch((err: unknown) => {
+        if (isPathNotFound(err)) return [];
+        throw err;
+      });
+      listings.set(dir, listing);
+    }
+    return listing;
+  }
+}
+
+function includes(sorted: readonly string[], value: string): boolean {
+  const at = upperBound(sorted, value) - 1;
+  return at >= 0 && sorted[at] === value;
+}
+
+function insertByKey(pending: PendingBlock[], block: PendingBlock): void {
+  let at = pending.length;
+  while (at > 0 && pending[at - 1]!.key > block.key) at -= 1;
+  pending.splice(at, 0, block);
 }

@@ -7,18 +7,8 @@ export interface Page {
 }
 
 export function paginate(sorted: readonly string[], n: number | undefined, last: string | undefined): Page {
-  let start = 0;
-  if (last !== undefined) {
-    // First index strictly after `last`; `last` need not exist itself.
-    let lo = 0;
-    let hi = sorted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (sorted[mid]! <= last) lo = mid + 1;
-      else hi = mid;
-    }
-    start = lo;
-  }
+  // First index strictly after `last`; `last` need not exist itself.
+  const start = last === undefined ? 0 : upperBound(sorted, last);
   if (n === undefined) return { items: sorted.slice(start) };
   const items = sorted.slice(start, start + n);
   const more = start + n < sorted.length && items.length > 0;
@@ -28,4 +18,16 @@ export function paginate(sorted: readonly string[], n: number | undefined, last:
 /** Byte-wise comparison, as distribution and the spec's "lexical" order mean it. */
 export function lexicalSort(values: string[]): string[] {
   return values.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** The index of the first element of a lexically sorted list that sorts after `value`. */
+export function upperBound(sorted: readonly string[], value: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! <= value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

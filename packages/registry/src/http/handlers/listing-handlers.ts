@@ -25,12 +25,12 @@ export async function listCatalog(ctx: RequestContext): Promise<void> {
   // At most catalog.maxentries names a page, whatever `n` asks for (distribution's rule).
   const max = ctx.services.policy.catalogMaxEntries;
   const n = Math.min(page.n ?? max, max);
-  const all = await ctx.services.catalog.repositories();
   // With auth, a caller sees only the repositories it may pull (pages are cut after filtering).
-  const visible = ctx.access === undefined ? all : all.filter((name) => ctx.access?.mayList(ctx.principal, name));
-  const { items, next } = paginate(visible, n, page.last);
+  const access = ctx.access;
+  const accept = access === undefined ? undefined : (name: string) => access.mayList(ctx.principal, name);
+  const { items, more } = await ctx.services.catalog.page(n, page.last, accept);
   const headers: Record<string, string> = {};
-  if (next !== undefined) headers.Link = nextLink(`${ctx.urls.prefix ?? ''}/v2/_catalog`, n, next);
+  if (more) headers.Link = nextLink(`${ctx.urls.prefix ?? ''}/v2/_catalog`, n, items[items.length - 1]!);
   sendJson(ctx, 200, { repositories: items }, headers);
 }
 

@@ -79,7 +79,7 @@ async function mountSource(ctx: RequestContext, digest: Digest, from: string | n
   if (ctx.access === undefined) return blobs.statGlobal(digest);
   const descriptor = await blobs.statGlobal(digest);
   if (descriptor === null) return null;
-  const readable = (await ctx.services.catalog.repositories()).filter((name) => mayDo(ctx, name, 'pull')).slice(0, MOUNT_SEARCH_LIMIT);
+  const { items: readable } = await ctx.services.catalog.page(MOUNT_SEARCH_LIMIT, undefined, (name) => mayDo(ctx, name, 'pull'));
   for (const name of readable) if (await blobs.isLinked(name, digest)) return descriptor;
   return null;
 }

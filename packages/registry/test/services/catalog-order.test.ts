@@ -1,0 +1,89 @@
+// The catalog's pages against the plain definition (every repository, sorted byte-wise, cut after `last`, n at a
+// time), on names whose lexical order is not a depth-first walk's: "a-b" and "a.c" sort between "a" and "a/b".
+// Every `last` (names, names that are not repositories, prefixes) and every n, on the filesystem and in memory.
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { tempDir } from '@private-registry/testbed';
+import { Catalog } from '../../src/services/catalog.js';
+import { FilesystemDriver } from '../../src/storage/filesystem-driver.js';
+import { MemoryDriver } from '../../src/storage/memory-driver.js';
+import type { StorageDriver } from '../../src/storage/storage-driver.js';
+
+const ROOT = '/docker/registry/v2/repositories';
+const REPOSITORIES = [
+  'a', 'a-b', 'a-b/x', 'a.c', 'a/b', 'a/b-c', 'a/b/c', 'a/b.d/e', 'a/b0', 'ab', 'ab-1/z', 'b', 'b0', 'ns/only/deep', 'ns/only-layers', 'z9',
+];
+/** Directories that are not repositories: a namespace, an upload-only directory, an empty one. */
+const NOT_REPOSITORIES = ['ns', 'ns/only', 'uploads-only', 'empty'];
+
+async function fill(driver: StorageDriver, onDisk?: string): Promise<void> {
+  for (const name of REPOSITORIES) {
+    const data = name.endsWith('layers') ? '_layers/sha256/00/link' : '_manifests/tags/latest/current/link';
+    await driver.putContent(`${ROOT}/${name}/${data}`, Buffer.from('x'));
+  }
+  await driver.putContent(`${ROOT}/uploads-only/_uploads/u1/startedat`, Buffer.from('x'));
+  if (onDisk !== undefined) await mkdir(join(onDisk, ROOT, 'empty'), { recursive: true });
+}
+
+function expected(last: string | undefined, accept: (name: string) => boolean = () => true): string[] {
+  return [...REPOSITORIES].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)).filter((name) => (last === undefined || name > last) && accept(name));
+}
+
+for (const kind of ['filesystem', 'memory'] as const) {
+  describe(`the catalog's pages in lexical order (${kind})`, function () {
+    let catalog: Catalog;
+
+    before(async function () {
+      if (kind === 'filesystem') {
+        const dir = (await tempDir('catalog-order')).path;
+        const driver = new FilesystemDriver({ rootDirectory: dir });
+        await fill(driver, dir);
+        catalog = new Catalog(driver);
+      } else {
+        const driver = new MemoryDriver();
+        await fill(driver);
+        catalog = new Catalog(driver);
+      }
+    });
+
+    it('lists every repository, and only repositories, sorted byte-wise', async function () {
+      expect(await catalog.repositories()).to.deep.equal(expected(undefined));
+      for (const name of NOT_REPOSITORIES) expect(await catalog.repositories()).to.not.include(name);
+    });
+
+    it('answers every page of every size after every `last` as the sorted list cut there', async function () {
+      const lasts = [undefined, ...REPOSITORIES, ...NOT_REPOSITORIES, 'a-', 'a/', 'a/b/', 'a/b/c/d', 'a0', 'a-b/', 'aa', '0', 'zz', 'a/b-', 'ab-1', 'ns/only/'];
+      for (const last of lasts) {
+        const all = expected(last);
+        for (let n = 1; n <= all.length + 1; n += 1) {
+          const page = await catalog.page(n, last);
+          expect(page.items, `n=${n} last=${last}`).to.deep.equal(all.slice(0, n));
+          expect(page.more, `more, n=${n} last=${last}`).to.equal(all.length > n);
+        }
+      }
+    });
+
+    it('cuts pages after filtering, and says "more" only when an accepted name follows', async function () {
+      const accept = (name: string): boolean => name.startsWith('a');
+      const all = expected(undefined, accept);
+      const first = await catalog.page(3, undefined, accept);
+      expect(first).to.deep.equal({ items: all.slice(0, 3), more: true });
+      const rest = await catalog.page(100, first.items[2], accept);
+      expect(rest).to.deep.equal({ items: all.slice(3), more: false });
+      expect(await catalog.page(all.length, undefined, accept)).to.deep.equal({ items: all, more: false });
+    });
+
+    it('answers n=0 with nothing', async function () {
+      expect(await catalog.page(0)).to.deep.equal({ items: [], more: false });
+    });
+  });
+}
+
+describe('the catalog of an empty store', function () {
+  it('is empty, with no repositories directory at all', async function () {
+    const catalog = new Catalog(new FilesystemDriver({ rootDirectory: (await tempDir('catalog-empty')).path }));
+    expect(await catalog.page(10)).to.deep.equal({ items: [], more: false });
+    expect(await catalog.repositories()).to.deep.equal([]);
+  });
+});
