@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MiB } from './statistics.js';
 
-export const MEASURE_GROUPS = ['push', 'pull', 'requests', 'auth', 'rss', 'limits', 'mirror', 's3', 'gc', 'catalog'] as const;
+export const MEASURE_GROUPS = ['push', 'pull', 'requests', 'auth', 'rss', 'limits', 'mirror', 's3', 'gc', 'catalog', 'cpu'] as const;
 export type MeasureGroup = (typeof MEASURE_GROUPS)[number];
 
 export interface BenchOptions {
@@ -42,6 +42,7 @@ const USAGE = `usage: node --import tsx scripts/bench/run.ts [options]
   --quick               64 MiB blobs (256 MiB for the large-push RSS), 3 s load runs, 32 MiB mirror image
                         (s3: both registries on one s3rver bucket, redirect disabled; 256 MiB blob, 64 MiB quick)
   --only LIST           comma list of: ${MEASURE_GROUPS.join(', ')} (default: all)
+                        cpu: push and pull (the same runs) with the server's CPU seconds per GiB
                         catalog: _catalog pages at 10,000 and 100,000 repositories (10,000 with --quick), tags/list of 10,000 tags
                         auth: GET manifest by tag, ours open / htpasswd (Basic) / built-in token (Bearer), reference open / htpasswd
   --runs N              measured runs per figure, median reported (default 3)

@@ -35,6 +35,14 @@ function processJiffies(pid: number | 'self', withChildren: boolean): number {
   }
 }
 
+/** Kernel clock ticks per second, the unit of /proc/<pid>/stat's times (USER_HZ: 100 on every Linux we run). */
+const USER_HZ = 100;
+
+/** CPU seconds (user + system) one process has used so far; 0 once it has ended. */
+export function processCpuSeconds(pid: number): number {
+  return processJiffies(pid, false) / USER_HZ;
+}
+
 export function cpuSnapshot(pids: readonly number[]): CpuSnapshot {
   const machine = machineJiffies();
   const accounted = processJiffies('self', true) + pids.reduce((sum, pid) => sum + processJiffies(pid, false), 0);

@@ -5,7 +5,7 @@ import { median } from './statistics.js';
 import type { RegistryClient } from './registry-client.js';
 import type { RegistryKind, RegistryProcess } from './registry-process.js';
 
-export type Unit = 'MB/s' | 'req/s' | 'MB' | 's' | 'ms';
+export type Unit = 'MB/s' | 'req/s' | 'MB' | 's' | 'ms' | 's/GiB';
 
 export type Target =
   | { kind: 'ratio-at-least'; ratio: number; label: string }
@@ -147,6 +147,25 @@ export function verdict(figure: Figure): 'PASS' | 'FAIL' | 'n/a' | undefined {
   }
   const ours = figure.ours?.value;
   return ours === undefined || Number.isNaN(ours) ? 'n/a' : ours < target.value ? 'PASS' : 'FAIL';
+}
+
+/** Collects one number per measured run and side beside what measurePair times (peak RSS, CPU seconds). */
+export class PerRun {
+  private readonly values: Record<RegistryKind, number[]> = { ours: [], reference: [] };
+
+  add(side: Side, run: RunLabel, value: number): void {
+    if (run !== 'warmup') this.values[side.kind].push(value);
+  }
+
+  /** The sample of a side that was measured (`measured` holds measurePair's result), summarized. */
+  sample(measured: Record<RegistryKind, Sample | undefined>, kind: RegistryKind, summarize: (values: number[]) => number = median): Sample | undefined {
+    const values = this.values[kind];
+    return measured[kind] && values.length > 0 ? { value: summarize(values), runs: values } : undefined;
+  }
+
+  samples(measured: Record<RegistryKind, Sample | undefined>, summarize?: (values: number[]) => number): { ours: Sample | undefined; reference: Sample | undefined } {
+    return { ours: this.sample(measured, 'ours', summarize), reference: this.sample(measured, 'reference', summarize) };
+  }
 }
 
 export function progress(message: string): void {

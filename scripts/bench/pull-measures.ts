@@ -1,6 +1,7 @@
 // Blob pull throughput: one client, then several clients at once (their total).
-import { measurePair, progress, type Figure, type Side } from './figures.js';
-import { megabytesPerSecond, MiB, timed } from './statistics.js';
+import { processCpuSeconds } from './cpu-accounting.js';
+import { measurePair, PerRun, progress, type Figure, type Side } from './figures.js';
+import { GiB, megabytesPerSecond, MiB, timed } from './statistics.js';
 import { TestBlob } from './test-blob.js';
 
 export interface PullSettings {
@@ -23,8 +24,12 @@ export async function measurePulls(sides: readonly Side[], settings: PullSetting
   const pullTarget = { kind: 'ratio-at-least', ratio: 1, label: 'pull ≥ 1× reference' } as const;
 
   progress(`pull: ${size}, 1 client`);
-  const single = await measurePair(sides, settings.runs, async (side) => {
+  // The server's own CPU seconds per GiB sent, beside the throughput.
+  const cpu = new PerRun();
+  const single = await measurePair(sides, settings.runs, async (side, run) => {
+    const cpuBefore = processCpuSeconds(side.registry.pid);
     const { value: bytes, seconds } = await timed(() => side.client.pullBlob(REPOSITORY, blob.digest));
+    cpu.add(side, run, (processCpuSeconds(side.registry.pid) - cpuBefore) / (bytes / GiB));
     if (bytes !== blob.size) throw new Error(`pulled ${bytes} bytes, expected ${blob.size}`);
     return megabytesPerSecond(bytes, seconds);
   });
@@ -40,6 +45,14 @@ export async function measurePulls(sides: readonly Side[], settings: PullSetting
 
   return [
     { id: 'pull.single', label: `pull ${size}, 1 client`, unit: 'MB/s', better: 'higher', ...single, target: pullTarget },
+    {
+      id: 'cpu.pull.single',
+      label: `server CPU per GiB, pull ${size}, 1 client`,
+      unit: 's/GiB',
+      better: 'lower',
+      ...cpu.samples(single),
+      target: { kind: 'ratio-at-most', ratio: 0.7, label: "pull CPU per GiB ≤ 0.7× the reference's" },
+    },
     {
       id: 'pull.parallel',
       label: `pull ${size}, ${settings.clients} clients (total)`,

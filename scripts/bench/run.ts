@@ -88,15 +88,18 @@ async function main(): Promise<void> {
     if (options.only.has('limits')) {
       limits = await measureLimits({ file: blobFile, blobBytes: options.blobBytes, runs: options.runs, dir: temp });
     }
-    if (options.only.has('push') || options.only.has('pull') || options.only.has('requests')) {
+    // Push and pull figures carry the servers' CPU per GiB: the cpu group is those runs.
+    const pushes = options.only.has('push') || options.only.has('cpu');
+    const pulls = options.only.has('pull') || options.only.has('cpu');
+    if (pushes || pulls || options.only.has('requests')) {
       sides = await startSides(options, implementations, temp);
     }
-    if (options.only.has('push')) {
+    if (pushes) {
       const settings = { file: blobFile, blobBytes: options.blobBytes, chunkBytes: options.chunkBytes, runs: options.runs };
       figures.push(...(await measurePushes(sides, settings, blobFile)));
       settle();
     }
-    if (options.only.has('pull')) {
+    if (pulls) {
       const settings = { file: blobFile, blobBytes: options.blobBytes, clients: options.pullClients, runs: options.runs };
       figures.push(...(await measurePulls(sides, settings)));
       settle();

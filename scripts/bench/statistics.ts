@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 /** Decimal units throughout (like dd and openssl): 1 MB = 10^6 bytes. */
 export const MB = 1_000_000;
 export const MiB = 1024 * 1024;
+export const GiB = 1024 * MiB;
 
 export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
