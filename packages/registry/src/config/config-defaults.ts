@@ -32,6 +32,8 @@ export const DEFAULT_TAGS_MAX_TAGS = 1000;
 
 /** Mirror mode: a tag is checked upstream (one HEAD) at most this often; in between it is served from the cache. */
 export const DEFAULT_PROXY_TAG_REVALIDATE_MS = 60_000;
+/** Blobs a mirror downloads ahead of the client at once (proxy.prefetch). */
+export const DEFAULT_PROXY_PREFETCH = 4;
 /** The names Docker Hub answers to: dockerd and containerd (`?ns=docker.io`) use the first. */
 export const DOCKER_HUB_HOSTS: readonly string[] = ['docker.io', 'registry-1.docker.io', 'index.docker.io', 'registry.hub.docker.com'];
 export const DOCKER_HUB_NAME = 'docker.io';

@@ -177,6 +177,7 @@ export const CONFIG_KEYS: KeySpec = struct({
     ttl: scalar,
     tagrevalidate: scalar,
     timeout: scalar,
+    prefetch: scalar,
     upstreams: {
       kind: 'list',
       items: struct({ name: scalar, url: scalar, hosts: { kind: 'list', items: scalar }, prefix: scalar, username: scalar, password: scalar }),

@@ -1,7 +1,7 @@
 // Reads `proxy` into ProxyConfig: distribution's single upstream (`remoteurl`, `username`, `password`, `ttl`)
 // and our list of upstreams (`upstreams: [{name, url, hosts, prefix, username, password}]`), the tag
 // revalidation interval and the cache limits. No upstream configured: mirror mode is off.
-import { DEFAULT_PROXY_EVICTION_INTERVAL_MS, DEFAULT_PROXY_UPSTREAM_TIMEOUT_MS, DEFAULT_PROXY_TAG_REVALIDATE_MS, DOCKER_HUB_HOSTS, DOCKER_HUB_NAME } from './config-defaults.js';
+import { DEFAULT_PROXY_EVICTION_INTERVAL_MS, DEFAULT_PROXY_PREFETCH, DEFAULT_PROXY_UPSTREAM_TIMEOUT_MS, DEFAULT_PROXY_TAG_REVALIDATE_MS, DOCKER_HUB_HOSTS, DOCKER_HUB_NAME } from './config-defaults.js';
 import type { ConfigSection } from './config-section.js';
 import type { ProxyConfig, UpstreamConfig } from './registry-config.js';
 
@@ -20,9 +20,11 @@ export function readProxy(root: ConfigSection): ProxyConfig {
     upstreams,
     tagRevalidateMs: proxy.duration('tagrevalidate') ?? DEFAULT_PROXY_TAG_REVALIDATE_MS,
     upstreamTimeoutMs: proxy.duration('timeout') ?? DEFAULT_PROXY_UPSTREAM_TIMEOUT_MS,
+    prefetch: proxy.integer('prefetch') ?? DEFAULT_PROXY_PREFETCH,
     cache: { intervalMs: cache.duration('interval') ?? DEFAULT_PROXY_EVICTION_INTERVAL_MS },
   };
   if (config.upstreamTimeoutMs <= 0) proxy.fail('timeout', 'must be greater than zero');
+  if (config.prefetch < 0 || config.prefetch > 64) proxy.fail('prefetch', 'must be between 0 (off) and 64 downloads at once');
   if (config.cache.intervalMs <= 0) cache.fail('interval', 'must be greater than zero');
   const maxBytes = cache.byteSize('maxsize');
   if (maxBytes !== undefined && maxBytes > 0) config.cache.maxBytes = maxBytes;

@@ -158,6 +158,8 @@ export interface ProxyConfig {
   tagRevalidateMs: number;
   /** How long an upstream may take to start answering (headers); then it counts as down. */
   upstreamTimeoutMs: number;
+  /** Blobs of a freshly fetched image manifest downloaded ahead of the client at once; 0 = none. */
+  prefetch: number;
   /** Eviction limits (none: the cache only grows) and how often eviction runs. */
   cache: { maxBytes?: number; maxIdleMs?: number; intervalMs: number };
 }

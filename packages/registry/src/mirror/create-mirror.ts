@@ -7,6 +7,7 @@ import type { Logger } from '@private-registry/core';
 import type { ProxyConfig } from '../config/registry-config.js';
 import type { RegistryServices } from '../services/registry-services.js';
 import { CacheEviction } from './cache-eviction.js';
+import { BlobPrefetch } from './blob-prefetch.js';
 import { MirrorBlobs } from './mirror-blobs.js';
 import { MirrorStats } from './mirror-stats.js';
 import { PullLedger } from './pull-ledger.js';
@@ -46,7 +47,8 @@ export function createMirror(options: MirrorOptions, services: RegistryServices,
     { upstreams: options.proxy.upstreams.map((u) => ({ name: u.name, url: u.url, prefix: u.prefix, hosts: u.hosts, auth: u.username !== undefined })), cache },
     'mirror mode on',
   );
-  const mirror = new PullThrough({ services, router: new UpstreamRouter(clients), origins, blobs, stats, ledger, log: mirrorLog, tagRevalidateMs: options.proxy.tagRevalidateMs });
+  const prefetch = new BlobPrefetch({ mirrorBlobs: blobs, blobs: services.blobs, log: mirrorLog, concurrency: options.proxy.prefetch });
+  const mirror = new PullThrough({ services, router: new UpstreamRouter(clients), origins, blobs, prefetch, stats, ledger, log: mirrorLog, tagRevalidateMs: options.proxy.tagRevalidateMs });
   if (cache.maxBytes !== undefined || cache.maxIdleMs !== undefined) {
     const eviction = new CacheEviction({ driver: services.driver, services, origins, ledger, limits: cache, log: mirrorLog });
     mirror.stopMaintenance = scheduleEviction(eviction, cache.intervalMs, mirrorLog);

@@ -71,15 +71,19 @@ export class MirrorBlobs {
     return this.running.size;
   }
 
-  /** The download of `digest` under way, or a new one from `route`. Resolves once the upstream answered. */
-  async transfer(name: string, route: UpstreamRoute, digest: Digest): Promise<BlobTransfer> {
+  /**
+   * The download of `digest` under way, or a new one from `route`. Resolves once the upstream answered.
+   * `ahead`: asked by the prefetcher, not by a client (counted as prefetched, not as a miss or a join).
+   */
+  async transfer(name: string, route: UpstreamRoute, digest: Digest, ahead = false): Promise<BlobTransfer> {
     const existing = this.running.get(digest.value);
     if (existing !== undefined) {
       existing.names.add(name);
-      this.options.stats.coalesced += 1;
+      if (!ahead) this.options.stats.coalesced += 1;
       return existing.transfer;
     }
-    this.options.stats.misses += 1;
+    if (ahead) this.options.stats.prefetched += 1;
+    else this.options.stats.misses += 1;
     const running: Running = { transfer: this.start(route, digest), names: new Set([name]) };
     this.running.set(digest.value, running);
     running.transfer.then(

@@ -13,6 +13,8 @@ export class MirrorStats {
   staleServed = 0;
   /** Body bytes received from upstreams. */
   upstreamBytes = 0;
+  /** Blob downloads started ahead of the client, from a manifest it fetched (blob-prefetch.ts). */
+  prefetched = 0;
 
   snapshot(): Record<string, number> {
     return {
@@ -22,6 +24,7 @@ export class MirrorStats {
       revalidations: this.revalidations,
       staleServed: this.staleServed,
       upstreamBytes: this.upstreamBytes,
+      prefetched: this.prefetched,
     };
   }
 }

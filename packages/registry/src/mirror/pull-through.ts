@@ -13,6 +13,7 @@ import { nameUnknown } from '../services/repository-check.js';
 import { manifestUnknown } from '../services/tag-store.js';
 import type { ManifestContent, Reference } from '../services/manifest-store.js';
 import type { RegistryServices } from '../services/registry-services.js';
+import type { BlobPrefetch } from './blob-prefetch.js';
 import type { BlobTransfer } from './blob-transfer.js';
 import type { MirrorBlobs } from './mirror-blobs.js';
 import type { MirrorStats } from './mirror-stats.js';
@@ -26,6 +27,8 @@ import type { UpstreamRoute, UpstreamRouter } from './upstream-router.js';
 export interface MirroredManifest extends ManifestContent {
   /** Served from the cache because the upstream could not be asked. */
   stale: boolean;
+  /** Fetched from upstream for this request (or for the one it joined): a cold pull is starting. */
+  fetched?: boolean;
 }
 
 export type MirroredBlob = { kind: 'stored'; descriptor: BlobDescriptor } | { kind: 'transfer'; transfer: BlobTransfer };
@@ -35,6 +38,8 @@ export interface PullThroughOptions {
   router: UpstreamRouter;
   origins: RepositoryOrigins;
   blobs: MirrorBlobs;
+  /** Downloads the blobs of a freshly fetched image manifest ahead of the client; absent: none. */
+  prefetch?: BlobPrefetch;
   stats: MirrorStats;
   ledger: PullLedger;
   log: Logger;
@@ -75,6 +80,14 @@ export class PullThrough {
     // Recency for eviction; a failure to record it must not fail the pull.
     this.options.ledger.touch(name, manifest.digest).catch((err: Error) => this.options.log.warn({ repository: name, err: err.message }, 'could not record a pull'));
     return manifest;
+  }
+
+  /**
+   * Starts downloading the blobs an image manifest just fetched from upstream (`fetched`) names, so that the
+   * client's blob GETs find them under way. `signal`: aborts when the client's connection closes.
+   */
+  prefetchBlobs(name: string, route: UpstreamRoute, content: Buffer, signal?: AbortSignal): void {
+    this.options.prefetch?.start(name, route, content, signal);
   }
 
   /** Stops background work (cache eviction). */
@@ -228,7 +241,7 @@ export class PullThrough {
     const contentType = response.headers.get('content-type') ?? undefined;
     const { manifests } = this.options.services;
     await manifests.put(name, tag === undefined ? { kind: 'digest', digest } : { kind: 'tag', tag }, content, contentType, { checkReferences: false });
-    return { ...(await manifests.get(name, { kind: 'digest', digest })), stale: false };
+    return { ...(await manifests.get(name, { kind: 'digest', digest })), stale: false, fetched: true };
   }
 
   /** What the client sees for an upstream failure: the upstream's "no", or 503 naming the upstream. */

@@ -6,7 +6,7 @@ const proxy = (yaml: string) => parse(withVersion(`proxy:\n${yaml}`)).config.pro
 
 describe('config: proxy (mirror mode)', function () {
   it('is off without an upstream', function () {
-    expect(parse(withVersion('')).config.proxy).to.deep.equal({ upstreams: [], tagRevalidateMs: 60_000, upstreamTimeoutMs: 30_000, cache: { intervalMs: 600_000 } });
+    expect(parse(withVersion('')).config.proxy).to.deep.equal({ upstreams: [], tagRevalidateMs: 60_000, upstreamTimeoutMs: 30_000, prefetch: 4, cache: { intervalMs: 600_000 } });
   });
 
   it("reads distribution's remoteurl as an upstream for every name and every ?ns= host", function () {
@@ -19,6 +19,7 @@ describe('config: proxy (mirror mode)', function () {
     const config = proxy(
       [
         '  tagrevalidate: 5m',
+        '  prefetch: 0',
         '  cache: {maxsize: 50GB, maxidle: 720h}',
         '  upstreams:',
         '    - url: https://registry-1.docker.io',
@@ -39,6 +40,7 @@ describe('config: proxy (mirror mode)', function () {
       { name: 'quay.io', url: 'https://quay.io', hosts: ['quay.io', 'quay.example'], prefix: 'quay.io' },
     ]);
     expect(config.tagRevalidateMs).to.equal(300_000);
+    expect(config.prefetch, 'prefetching off').to.equal(0);
     expect(config.cache).to.deep.equal({ maxBytes: 50e9, maxIdleMs: 720 * 3_600_000, intervalMs: 600_000 });
   });
 
@@ -53,6 +55,8 @@ describe('config: proxy (mirror mode)', function () {
     ['  upstreams: https://a\n', /proxy\.upstreams: expected a list of mappings/],
     ['  cache: {maxsize: lots}\n', /proxy\.cache\.maxsize: "lots" is not a size/],
     ['  tagrevalidate: 5\n', /proxy\.tagrevalidate: 5 is not a duration/],
+    ['  prefetch: 65\n', /proxy\.prefetch: must be between 0 \(off\) and 64/],
+    ['  prefetch: many\n', /proxy\.prefetch: .*integer/],
   ] as const) {
     it(`stops startup on ${JSON.stringify(yaml.trim())}`, function () {
       expect(() => proxy(yaml)).to.throw(message);

@@ -1,5 +1,7 @@
 // GET/HEAD/DELETE /v2/<name>/blobs/<digest>: streaming reads with byte ranges, or a redirect.
 import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import { isErrnoError } from '@private-registry/core';
 import type { Digest } from '../../oci/digest.js';
 import type { BlobTransfer } from '../../mirror/blob-transfer.js';
 import { canWriteItself } from '../../storage/storage-driver.js';
@@ -34,10 +36,12 @@ async function sendBlob(ctx: RequestContext, digest: Digest): Promise<number | u
       ctx.res.end();
       return size;
     }
-    const found = await mirror.blob(ctx.name, digest, route);
-    if (found.kind === 'transfer') {
-      await sendFromTransfer(ctx, found.transfer, common);
-      return found.transfer.size;
+    // A download that finishes between joining it and opening its spool has become the stored blob (the spool
+    // renamed into storage): asked again, the mirror links and answers that (or a new download, once more).
+    for (let attempt = 0; ; attempt++) {
+      const found = await mirror.blob(ctx.name, digest, route);
+      if (found.kind !== 'transfer') break;
+      if (await sendFromTransfer(ctx, found.transfer, common, attempt > 0)) return found.transfer.size;
     }
   }
   const descriptor = await blobs.stat(ctx.name, digest);
@@ -67,16 +71,28 @@ async function sendBlob(ctx: RequestContext, digest: Digest): Promise<number | u
   return descriptor.size;
 }
 
-/** A blob still arriving from upstream: served as it comes, ranges included when the size is known. */
-async function sendFromTransfer(ctx: RequestContext, transfer: BlobTransfer, common: Record<string, string>): Promise<void> {
+/**
+ * A blob still arriving from upstream: served as it comes, ranges included when the size is known. False (nothing
+ * sent) when its spool is gone already: the download completed and was moved into storage, or failed; `last`:
+ * throw that instead.
+ */
+async function sendFromTransfer(ctx: RequestContext, transfer: BlobTransfer, common: Record<string, string>, last: boolean): Promise<boolean> {
   const size = transfer.size;
   const range = size === undefined ? null : parseRange(headerValue(ctx.req.headers.range), size);
+  let reader: Readable;
+  try {
+    reader = transfer.createReader(range ?? undefined);
+  } catch (err) {
+    if (!last && isErrnoError(err, 'ENOENT')) return false;
+    throw err;
+  }
   if (range && size !== undefined) {
     ctx.res.writeHead(206, { ...common, 'Content-Length': range.end - range.start + 1, 'Content-Range': `bytes ${range.start}-${range.end}/${size}` });
   } else {
     ctx.res.writeHead(200, size === undefined ? common : { ...common, 'Content-Length': size });
   }
-  await pipeline(transfer.createReader(range ?? undefined), ctx.res);
+  await pipeline(reader, ctx.res);
+  return true;
 }
 
 export async function deleteBlob(ctx: RequestContext): Promise<void> {

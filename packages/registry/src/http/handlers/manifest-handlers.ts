@@ -1,6 +1,8 @@
 // GET/HEAD/PUT/DELETE /v2/<name>/manifests/<reference>: byte-exact storage and serving.
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { MirroredManifest } from '../../mirror/pull-through.js';
 import { MAX_MANIFEST_BYTES } from '../../oci/manifest.js';
 import { RegistryError } from '../../oci/registry-errors.js';
 import { manifestDeleteReference, manifestReadReference, manifestWriteReference } from '../path-references.js';
@@ -31,6 +33,10 @@ export async function getManifest(ctx: RequestContext): Promise<void> {
   const { mirror } = ctx.services;
   const route = mirror === undefined ? undefined : await mirror.route(ctx.name, ctx.query.get('ns') ?? undefined);
   const manifest = route === undefined || mirror === undefined ? await ctx.services.manifests.get(ctx.name, reference) : await mirror.manifest(ctx.name, reference, route);
+  // A cold pull through the mirror: its blobs are fetched ahead (a GET only: a HEAD is a tag check, not a pull).
+  if (route !== undefined && mirror !== undefined && ctx.req.method === 'GET' && (manifest as MirroredManifest).fetched === true) {
+    mirror.prefetchBlobs(ctx.name, route, manifest.content, closedSignal(ctx.req.socket));
+  }
   const headers: Record<string, string | number> = {
     'Content-Type': manifest.mediaType,
     'Content-Length': manifest.content.length,
@@ -92,4 +98,12 @@ export async function deleteManifest(ctx: RequestContext): Promise<void> {
     notifications?.manifestDeleted(ctx, reference.digest);
   }
   sendEmpty(ctx, 202, {});
+}
+
+/** Aborts when the client's connection closes (attached only for a cold mirror pull, so listeners stay few). */
+function closedSignal(socket: Socket): AbortSignal {
+  const controller = new AbortController();
+  if (socket.destroyed) controller.abort();
+  else socket.once('close', () => controller.abort());
+  return controller.signal;
 }
