@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MiB } from './statistics.js';
 
-export const MEASURE_GROUPS = ['push', 'pull', 'requests', 'auth', 'rss', 'limits', 'mirror', 's3', 'gc', 'catalog', 'cpu'] as const;
+export const MEASURE_GROUPS = ['push', 'pull', 'requests', 'auth', 'rss', 'limits', 'mirror', 's3', 'gc', 'catalog', 'cpu', 'mixed'] as const;
 export type MeasureGroup = (typeof MEASURE_GROUPS)[number];
 
 export interface BenchOptions {
@@ -28,6 +28,9 @@ export interface BenchOptions {
   mirrorClients: number;
   /** Catalog group: store sizes in repositories. */
   catalogSizes: number[];
+  /** Mixed group: concurrent clients and how long they run. */
+  mixedClients: number;
+  mixedSeconds: number;
   /** 'cli' runs our registry; 'reference' runs a second reference registry in its place (an A/A check). */
   ours: 'cli' | 'reference';
   jsonPath: string | undefined;
@@ -42,6 +45,7 @@ const USAGE = `usage: node --import tsx scripts/bench/run.ts [options]
   --quick               64 MiB blobs (256 MiB for the large-push RSS), 3 s load runs, 32 MiB mirror image
                         (s3: both registries on one s3rver bucket, redirect disabled; 256 MiB blob, 64 MiB quick)
   --only LIST           comma list of: ${MEASURE_GROUPS.join(', ')} (default: all)
+                        mixed: 64 clients for 30 s (10 s with --quick), ¾ pulling 1–64 MiB blobs, ¼ pushing 1–16 MiB
                         cpu: push and pull (the same runs) with the server's CPU seconds per GiB
                         catalog: _catalog pages at 10,000 and 100,000 repositories (10,000 with --quick), tags/list of 10,000 tags
                         auth: GET manifest by tag, ours open / htpasswd (Basic) / built-in token (Bearer), reference open / htpasswd
@@ -102,6 +106,8 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     mirrorLayers: 4,
     mirrorClients: 50,
     catalogSizes: quick ? [10_000] : [10_000, 100_000],
+    mixedClients: 64,
+    mixedSeconds: quick ? 10 : 30,
     ours: values['ours-reference'] ? 'reference' : 'cli',
     jsonPath: values.json,
     quietWaitSeconds,

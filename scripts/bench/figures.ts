@@ -5,7 +5,7 @@ import { median } from './statistics.js';
 import type { RegistryClient } from './registry-client.js';
 import type { RegistryKind, RegistryProcess } from './registry-process.js';
 
-export type Unit = 'MB/s' | 'req/s' | 'MB' | 's' | 'ms' | 's/GiB';
+export type Unit = 'MB/s' | 'req/s' | 'MB' | 's' | 'ms' | 's/GiB' | 'count';
 
 export type Target =
   | { kind: 'ratio-at-least'; ratio: number; label: string }

@@ -45,7 +45,7 @@ export function comparisonTable(comparisons: readonly Comparison[]): string {
 
 function format(value: number, unit: Unit): string {
   if (Number.isNaN(value)) return 'n/a';
-  return unit === 'req/s' ? String(Math.round(value)) : unit === 's' || unit === 's/GiB' ? value.toFixed(2) : value.toFixed(1);
+  return unit === 'req/s' || unit === 'count' ? String(Math.round(value)) : unit === 's' || unit === 's/GiB' ? value.toFixed(2) : value.toFixed(1);
 }
 
 function cell(sample: Sample | undefined, unit: Unit): string {

@@ -12,6 +12,7 @@ import { parseBenchOptions, type BenchOptions } from './bench-options.js';
 import { progress, setQuietWait, type Figure, type Limit, type Side } from './figures.js';
 import { measureGc } from './gc-measures.js';
 import { measureLimits } from './limit-measures.js';
+import { measureMixed } from './mixed-measures.js';
 import { measureMirror } from './mirror-measures.js';
 import { measurePulls } from './pull-measures.js';
 import { measurePushes } from './push-measures.js';
@@ -91,7 +92,7 @@ async function main(): Promise<void> {
     // Push and pull figures carry the servers' CPU per GiB: the cpu group is those runs.
     const pushes = options.only.has('push') || options.only.has('cpu');
     const pulls = options.only.has('pull') || options.only.has('cpu');
-    if (pushes || pulls || options.only.has('requests')) {
+    if (pushes || pulls || options.only.has('requests') || options.only.has('mixed')) {
       sides = await startSides(options, implementations, temp);
     }
     if (pushes) {
@@ -106,6 +107,11 @@ async function main(): Promise<void> {
     }
     if (options.only.has('requests')) {
       figures.push(...(await measureRequests(sides, load)));
+    }
+    if (options.only.has('mixed')) {
+      const settings = { file: blobFile, fileBytes: options.blobBytes, clients: options.mixedClients, seconds: options.mixedSeconds, runs: options.runs };
+      figures.push(...(await measureMixed(sides, settings)));
+      settle();
     }
     for (const side of sides) await side.registry.stop();
     sides = [];
@@ -181,6 +187,8 @@ async function main(): Promise<void> {
       mirrorLayers: options.mirrorLayers,
       mirrorClients: options.mirrorClients,
       catalogSizes: options.catalogSizes.join(','),
+      mixedClients: options.mixedClients,
+      mixedSeconds: options.mixedSeconds,
       runs: options.runs,
       loadSeconds: options.loadSeconds,
       loadThreads: options.loadThreads,

@@ -22,6 +22,11 @@ export class BlobTransfer extends EventEmitter {
   /** From the upstream's Content-Length, when it sent one. */
   readonly size: number | undefined;
   private state: 'running' | 'complete' | 'failed' = 'running';
+  /**
+   * The whole body arrived and matches its digest: readers may have the last byte. Durability (the spool's
+   * fsync before it is renamed into storage) is the cache's concern, not the client's, so they do not wait for it.
+   */
+  private verified = false;
   private failure: Error | undefined;
   readonly finished: Promise<void>;
 
@@ -75,13 +80,14 @@ export class BlobTransfer extends EventEmitter {
       highWaterMark: READ_CHUNK,
       read() {
         const pump = (): void => {
-          if (transfer.failure !== undefined) {
+          if (transfer.failure !== undefined && !transfer.verified) {
             this.destroy(transfer.failure);
             return;
           }
           // The last byte waits for the digest check: a client never receives a whole body that does not
           // match its digest, only a cut connection.
-          const available = transfer.state === 'complete' ? transfer.written : Math.max(0, transfer.written - 1);
+          const whole = transfer.state === 'complete' || transfer.verified;
+          const available = whole ? transfer.written : Math.max(0, transfer.written - 1);
           const limit = end === undefined ? available : Math.min(end, available);
           if (position < limit) {
             const buffer = Buffer.allocUnsafe(Math.min(READ_CHUNK, limit - position));
@@ -91,7 +97,7 @@ export class BlobTransfer extends EventEmitter {
             this.push(got === buffer.length ? buffer : buffer.subarray(0, got));
             return;
           }
-          if ((transfer.state === 'complete' && position >= transfer.written) || (end !== undefined && position >= end)) {
+          if ((whole && position >= transfer.written) || (end !== undefined && position >= end)) {
             this.push(null);
             return;
           }
@@ -126,6 +132,8 @@ export class BlobTransfer extends EventEmitter {
       if (this.actualHex !== this.digest.hex) {
         throw new UpstreamError('UPSTREAM_DIGEST_MISMATCH', `upstream content for ${this.digest.value} hashes to ${this.digest.algorithm}:${this.actualHex}`);
       }
+      this.verified = true;
+      this.emit('progress');
       if (this.syncOnComplete) await file.datasync();
       this.state = 'complete';
     } catch (err) {
