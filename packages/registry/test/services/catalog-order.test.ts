@@ -1,13 +1,16 @@
 // The catalog's pages against the plain definition (every repository, sorted byte-wise, cut after `last`, n at a
 // time), on names whose lexical order is not a depth-first walk's: "a-b" and "a.c" sort between "a" and "a/b".
-// Every `last` (names, names that are not repositories, prefixes) and every n, on the filesystem and in memory.
+// Every `last` (names, names that are not repositories, prefixes) and every n, on the filesystem, in memory and on
+// S3 (s3rver: a bucket has no directories, only delimited listings of keys).
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { tempDir } from '@private-registry/testbed';
+import { cleanupTestbed, startS3rver, tempDir } from '@private-registry/testbed';
 import { Catalog } from '../../src/services/catalog.js';
 import { FilesystemDriver } from '../../src/storage/filesystem-driver.js';
 import { MemoryDriver } from '../../src/storage/memory-driver.js';
+import { S3Driver } from '../../src/storage/s3/s3-driver.js';
+import { parseS3Settings } from '../../src/storage/s3/s3-settings.js';
 import type { StorageDriver } from '../../src/storage/storage-driver.js';
 
 const ROOT = '/docker/registry/v2/repositories';
@@ -30,12 +33,27 @@ function expected(last: string | undefined, accept: (name: string) => boolean = 
   return [...REPOSITORIES].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)).filter((name) => (last === undefined || name > last) && accept(name));
 }
 
-for (const kind of ['filesystem', 'memory'] as const) {
-  describe(`the catalog's pages in lexical order (${kind})`, function () {
+async function s3Driver(): Promise<StorageDriver> {
+  const s3 = await startS3rver({ silent: true });
+  const bucket = await s3.createBucket();
+  const settings = parseS3Settings({ accesskey: s3.accessKey, secretkey: s3.secretKey, region: s3.region, regionendpoint: s3.endpoint, bucket }, () => undefined);
+  return new S3Driver({ settings, redirectDisabled: true, tuning: { maxAttempts: 1 } });
+}
+
+for (const kind of ['filesystem', 'memory', 's3'] as const) {
+  describe(`the catalog's pages in lexical order (${kind})${kind === 's3' ? ' @e2e' : ''}`, function () {
     let catalog: Catalog;
+    if (kind === 's3') {
+      this.timeout(120_000);
+      after(cleanupTestbed);
+    }
 
     before(async function () {
-      if (kind === 'filesystem') {
+      if (kind === 's3') {
+        const driver = await s3Driver();
+        await fill(driver);
+        catalog = new Catalog(driver);
+      } else if (kind === 'filesystem') {
         const dir = (await tempDir('catalog-order')).path;
         const driver = new FilesystemDriver({ rootDirectory: dir });
         await fill(driver, dir);
