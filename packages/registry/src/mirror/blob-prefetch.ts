@@ -9,7 +9,8 @@
 // already under way finishes and is cached (the usual path: verified, then committed; a failed one leaves
 // nothing behind).
 import type { Logger } from '@private-registry/core';
-import { tryParseDigest, type Digest } from '../oci/digest.js';
+import type { Digest } from '../oci/digest.js';
+import { parseManifest } from '../oci/manifest.js';
 import type { BlobStore } from '../services/blob-store.js';
 import type { MirrorBlobs } from './mirror-blobs.js';
 import type { UpstreamRoute } from './upstream-router.js';
@@ -30,25 +31,16 @@ interface Queued {
 }
 
 /** The config and layer digests of an image manifest (OCI or Docker v2 schema 2); none for anything else. */
-export function imageBlobDigests(content: Buffer): Digest[] {
-  let manifest: unknown;
+export function imageBlobDigests(content: Buffer, mediaType: string): Digest[] {
+  let blobs;
   try {
-    manifest = JSON.parse(content.toString('utf8'));
+    ({ blobs } = parseManifest(content, mediaType));
   } catch {
-    return [];
+    return []; // not a manifest we could serve either: nothing to fetch ahead
   }
-  if (typeof manifest !== 'object' || manifest === null) return [];
-  const { config, layers } = manifest as { config?: { digest?: unknown }; layers?: unknown };
-  if (!Array.isArray(layers)) return [];
-  const digests: Digest[] = [];
-  const seen = new Set<string>();
-  for (const descriptor of [config, ...layers] as Array<{ digest?: unknown } | undefined>) {
-    const digest = typeof descriptor?.digest === 'string' ? tryParseDigest(descriptor.digest) : null;
-    if (digest === null || seen.has(digest.value)) continue;
-    seen.add(digest.value);
-    digests.push(digest);
-  }
-  return digests;
+  const digests = new Map<string, Digest>();
+  for (const { digest } of blobs) digests.set(digest.value, digest);
+  return [...digests.values()];
 }
 
 export class BlobPrefetch {
@@ -56,20 +48,13 @@ export class BlobPrefetch {
   private running = 0;
   /** Digests queued or running: a manifest many clients fetched at once queues its blobs once. */
   private readonly active = new Set<string>();
-  /** Resolves whenever the queue and the running downloads are both empty (for tests and shutdown). */
-  private idleWaiters: Array<() => void> = [];
 
   constructor(private readonly options: BlobPrefetchOptions) {}
 
-  /** Queued plus running prefetches. */
-  get pending(): number {
-    return this.queue.length + this.running;
-  }
-
   /** Queues the blobs `content` names for `name`; `signal` aborts when the client's connection closes. */
-  start(name: string, route: UpstreamRoute, content: Buffer, signal?: AbortSignal): void {
+  start(name: string, route: UpstreamRoute, content: Buffer, mediaType: string, signal?: AbortSignal): void {
     if (this.options.concurrency <= 0 || signal?.aborted === true) return;
-    const digests = imageBlobDigests(content);
+    const digests = imageBlobDigests(content, mediaType);
     if (digests.length === 0) return;
     for (const digest of digests) {
       if (this.active.has(digest.value)) continue;
@@ -78,12 +63,6 @@ export class BlobPrefetch {
     }
     signal?.addEventListener('abort', () => this.drop(signal), { once: true });
     this.pump();
-  }
-
-  /** Resolves once nothing is queued or running. */
-  idle(): Promise<void> {
-    if (this.pending === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   private drop(signal: AbortSignal): void {
@@ -96,7 +75,6 @@ export class BlobPrefetch {
     }
     const dropped = before - this.queue.length;
     if (dropped > 0) this.options.log.debug({ dropped }, 'client went away: queued prefetches dropped');
-    this.settle();
   }
 
   private pump(): void {
@@ -107,16 +85,8 @@ export class BlobPrefetch {
         this.running -= 1;
         this.active.delete(next.digest.value);
         this.pump();
-        this.settle();
       });
     }
-  }
-
-  private settle(): void {
-    if (this.pending > 0) return;
-    const waiters = this.idleWaiters;
-    this.idleWaiters = [];
-    for (const resolve of waiters) resolve();
   }
 
   /** One blob: skipped when stored already; else the shared transfer, waited for to its end (that bounds the concurrency). */

@@ -86,7 +86,8 @@ export class BlobTransfer extends EventEmitter {
           }
           // The last byte waits for the digest check: a client never receives a whole body that does not
           // match its digest, only a cut connection.
-          const whole = transfer.state === 'complete' || transfer.verified;
+          // (`verified` is set before the state becomes complete: it stands for both.)
+          const whole = transfer.verified;
           const available = whole ? transfer.written : Math.max(0, transfer.written - 1);
           const limit = end === undefined ? available : Math.min(end, available);
           if (position < limit) {

@@ -86,8 +86,8 @@ export class PullThrough {
    * Starts downloading the blobs an image manifest just fetched from upstream (`fetched`) names, so that the
    * client's blob GETs find them under way. `signal`: aborts when the client's connection closes.
    */
-  prefetchBlobs(name: string, route: UpstreamRoute, content: Buffer, signal?: AbortSignal): void {
-    this.options.prefetch?.start(name, route, content, signal);
+  prefetchBlobs(name: string, route: UpstreamRoute, manifest: ManifestContent, signal?: AbortSignal): void {
+    this.options.prefetch?.start(name, route, manifest.content, manifest.mediaType, signal);
   }
 
   /** Stops background work (cache eviction). */

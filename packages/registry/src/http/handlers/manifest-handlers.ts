@@ -35,7 +35,7 @@ export async function getManifest(ctx: RequestContext): Promise<void> {
   const manifest = route === undefined || mirror === undefined ? await ctx.services.manifests.get(ctx.name, reference) : await mirror.manifest(ctx.name, reference, route);
   // A cold pull through the mirror: its blobs are fetched ahead (a GET only: a HEAD is a tag check, not a pull).
   if (route !== undefined && mirror !== undefined && ctx.req.method === 'GET' && (manifest as MirroredManifest).fetched === true) {
-    mirror.prefetchBlobs(ctx.name, route, manifest.content, closedSignal(ctx.req.socket));
+    mirror.prefetchBlobs(ctx.name, route, manifest, closedSignal(ctx.req.socket));
   }
   const headers: Record<string, string | number> = {
     'Content-Type': manifest.mediaType,
