@@ -2,7 +2,7 @@
 // The `private-registry` command: `serve [config]` runs the registry until SIGTERM/SIGINT; `config check`
 // prints the configuration `serve` would run with and whether it is acceptable.
 import { Command } from 'commander';
-import { createLogger } from '@private-registry/core';
+import { createLogger, type Logger } from '@private-registry/core';
 import { checkConfig } from './config-check-command.js';
 import { invalidConfig, loadConfig } from './config/index.js';
 import { loadOptionsOf } from './cli-context.js';
@@ -14,6 +14,9 @@ import { registerKeysCommand } from './keys-command.js';
 import { registerGcCommand } from './gc-command.js';
 import { AlertRelay } from './alerts/alert-relay.js';
 import { registerFsckCommand } from './fsck-command.js';
+import { servePrimary } from './workers/primary.js';
+import { workerRole } from './workers/worker-role.js';
+import { isRegistryMessage, sendToPrimary } from './workers/worker-messages.js';
 
 const CONFIG_HELP = `
 The configuration file is --config FILE (or the argument), else $REGISTRY_CONFIGURATION_PATH, else
@@ -28,7 +31,14 @@ async function serve(configArg: string | undefined, options: { config?: string; 
     throw invalidConfig(loaded.unknownKeys[0] ?? '', `unknown configuration key${loaded.unknownKeys.length > 1 ? `s ${loaded.unknownKeys.map((k) => `"${k}"`).join(', ')}` : ''} (--strict)`);
   }
   const alerts = new AlertRelay();
-  const log = loggerFor(loaded.config, undefined, alerts).child({ version: REGISTRY_VERSION });
+  const role = workerRole();
+  const base = loggerFor(loaded.config, undefined, alerts).child({ version: REGISTRY_VERSION });
+  if (role === undefined && loaded.config.http.workers > 1) {
+    await servePrimary(loaded, base, alerts);
+    return;
+  }
+  const log = role === undefined ? base : base.child({ worker: role.index });
+  if (role !== undefined) joinPrimary(log, alerts);
   const shutdown = (registry: RunningRegistry, signal: NodeJS.Signals): void => {
     log.info({ signal, drainTimeoutMs: loaded.config.http.drainTimeoutMs }, 'shutting down: finishing requests in flight');
     registry.close().then(
@@ -49,6 +59,8 @@ async function serve(configArg: string | undefined, options: { config?: string; 
   let signalled: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (signalled !== undefined) {
+      // A worker hears of one shutdown twice when systemd signals the whole cgroup and the primary asks too.
+      if (role !== undefined) return;
       log.warn({ signal }, 'second signal: exiting at once');
       process.exit(1);
     }
@@ -56,9 +68,33 @@ async function serve(configArg: string | undefined, options: { config?: string; 
     if (registry !== undefined) shutdown(registry, signal);
   };
   process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
-  registry = await startRegistry(loaded, log, alerts);
+  if (role === undefined) process.on('SIGINT', onSignal);
+  // A worker drains when its primary says so; Ctrl-C in a terminal reaches every process of the group, and only
+  // the primary acts on it.
+  else process.on('SIGINT', () => undefined);
+  process.on('message', (message: unknown) => {
+    if (isRegistryMessage(message) && message.type === 'registry:shutdown' && signalled === undefined) onSignal('SIGTERM');
+  });
+  registry = await startRegistry(loaded, log, role === undefined ? alerts : undefined, role);
   if (signalled !== undefined) shutdown(registry, signalled);
+  else if (role !== undefined) sendToPrimary({ type: 'registry:ready', url: registry.url });
+}
+
+/**
+ * A worker's ties to its primary: alert records go to the primary's mailer, and a primary that is gone (killed)
+ * takes the worker with it at once, as a crash of a single process would.
+ */
+function joinPrimary(log: Logger, alerts: AlertRelay): void {
+  alerts.attach((fields, message) => sendToPrimary({ type: 'registry:alert', fields: plainFields(fields), message }));
+  process.on('disconnect', () => {
+    log.error('the primary process is gone: exiting');
+    process.exit(1);
+  });
+}
+
+/** Log fields as IPC can carry them (an Error's message and code, not an empty object). */
+function plainFields(fields: Record<string, unknown>): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(fields, (_key, value: unknown) => (value instanceof Error ? { message: value.message, code: (value as { code?: unknown }).code } : value))) as Record<string, unknown>;
 }
 
 async function check(configArg: string | undefined, options: { config?: string }): Promise<void> {

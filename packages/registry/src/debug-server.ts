@@ -4,7 +4,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@private-registry/core';
 import type { StorageReadiness } from './storage/storage-readiness.js';
 import { listen, type RunningListener } from './http-listener.js';
-import type { RegistryMetrics } from './metrics/registry-metrics.js';
+import type { MetricsScrape } from './metrics/registry-metrics.js';
+
+/** Renders the metrics: one process's registry, or every worker's aggregated by the primary. */
+export interface MetricsSource {
+  scrape(): Promise<MetricsScrape>;
+}
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const payload = JSON.stringify(body);
@@ -18,10 +23,10 @@ export type DebugVars = () => Record<string, unknown>;
 /** Where the metrics are served (http.debug.prometheus.path, "/metrics" by default). */
 export interface MetricsEndpoint {
   path: string;
-  metrics: RegistryMetrics;
+  metrics: MetricsSource;
 }
 
-function sendMetrics(req: IncomingMessage, res: ServerResponse, metrics: RegistryMetrics): void {
+function sendMetrics(req: IncomingMessage, res: ServerResponse, metrics: MetricsSource): void {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Length': 0 });
     res.end();

@@ -21,6 +21,8 @@ import type { RegistryServices } from './services/registry-services.js';
 import { NotificationBus } from './notifications/notification-bus.js';
 import type { RegistryMetrics } from './metrics/registry-metrics.js';
 import { instrumentDriver } from './storage/instrumented-driver.js';
+import { runsHousekeeping, type WorkerRole } from './workers/worker-role.js';
+import { sendToPrimary } from './workers/worker-messages.js';
 
 export interface RunningRegistry {
   url: string;
@@ -55,13 +57,18 @@ export function loggerFor(config: RegistryConfig, destination?: NodeJS.WritableS
   return createLogger({ ...options, ...(destination ? { destination } : {}), ...(alerts ? { onAlert: alerts.onAlert } : {}) });
 }
 
-export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFor(loaded.config), alerts?: AlertRelay): Promise<RunningRegistry> {
+/**
+ * `role`: one of several workers (http.workers). A worker serves the port like a single process, but the debug
+ * listener, the notification queues and the alert mails are the primary's, and only worker 0 runs housekeeping.
+ */
+export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFor(loaded.config), alerts?: AlertRelay, role?: WorkerRole): Promise<RunningRegistry> {
   const { config } = loaded;
   // Alert mails: only with somewhere to send them, and only when the logger feeds the relay.
   const alerter = alerts !== undefined && config.mail !== undefined && config.mail.to.length > 0 ? new Alerter(config.mail, { log, version: REGISTRY_VERSION }) : undefined;
   alerts?.attach(alerter?.fromLog);
   if (alerter !== undefined && config.mail !== undefined) log.info({ smtp: `${config.mail.host}:${config.mail.port}`, to: config.mail.to, intervalMs: config.mail.intervalMs }, 'alert mails on');
-  for (const warning of loaded.warnings) log.warn(warning);
+  // Under workers the primary has said these once.
+  if (role === undefined) for (const warning of loaded.warnings) log.warn(warning);
   const address = config.http.listen;
   if (address.net !== 'tcp') {
     throw new Error(`invalid configuration: http.net: "unix" sockets are not supported yet`);
@@ -71,6 +78,7 @@ export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFo
   // Metrics only where something reads them: without the debug listener prom-client is never loaded.
   const debugListen = config.http.debug?.listen;
   const metrics = debugListen?.net === 'tcp' ? new (await import('./metrics/registry-metrics.js')).RegistryMetrics({ version: REGISTRY_VERSION }) : undefined;
+  if (metrics && role) (await import('./workers/worker-metrics.js')).shareMetrics(metrics.registry);
   const driver = metrics ? instrumentDriver(opened.driver, metrics.storage) : opened.driver;
   // A misconfigured store stops startup here (StorageMisconfiguredError); an unreachable one does not.
   const filesystemRoot = location.storage === 'filesystem' ? location.root : undefined;
@@ -82,9 +90,14 @@ export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFo
   }
   // A broken htpasswd file or signing key stops startup here, naming the file and line.
   // Imported only with auth on: an open registry never loads bcrypt, jose, picomatch or the rate limiter.
-  const accessControl = config.auth === undefined ? undefined : await (await import('./auth/auth-setup.js')).createAccessControl(config.auth, { driver, log, http: config.http });
+  const accessControl = config.auth === undefined ? undefined : await (await import('./auth/auth-setup.js')).createAccessControl(config.auth, { driver, log, http: config.http, sharedLimits: role !== undefined });
   // Opens the on-disk queues (and starts sending what a previous run left) before anything listens.
-  const notifications = await NotificationBus.start(config.notifications, { log, sourceAddr: `${hostname()}:${address.port}` });
+  const sourceAddr = `${hostname()}:${address.port}`;
+  const notifications = role
+    ? NotificationBus.forwarding(config.notifications, { log, sourceAddr }, (endpoint, event) => sendToPrimary({ type: 'registry:notify', endpoint, event }))
+    : await NotificationBus.start(config.notifications, { log, sourceAddr });
+  const housekeeping = runsHousekeeping(role);
+  const flights = role !== undefined && config.proxy.upstreams.length > 0 ? { flights: new (await import('./mirror/worker-flights.js')).WorkerFlights() } : {};
   if (accessControl && metrics) accessControl.gate.observeFailures((reason) => metrics.authFailed(reason));
   const { app, services } = createRegistryApp({
     ...(notifications ? { notifications } : {}),
@@ -106,8 +119,8 @@ export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFo
     // Spooled downloads next to the data they become (a big layer may not fit a tmpfs /tmp).
     mirror:
       config.storage.filesystem === undefined
-        ? { proxy: config.proxy }
-        : { proxy: config.proxy, spoolDir: join(config.storage.filesystem.rootDirectory, 'mirror-spool'), spoolStoragePrefix: '/mirror-spool' },
+        ? { proxy: config.proxy, housekeeping, ...flights }
+        : { proxy: config.proxy, housekeeping, ...flights, spoolDir: join(config.storage.filesystem.rootDirectory, 'mirror-spool'), spoolStoragePrefix: '/mirror-spool' },
   });
   const tls = tlsFiles(config.http.tls);
   const listenOn = (host: string) =>
@@ -120,15 +133,15 @@ export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFo
         throw err;
       });
   if (metrics && services.mirror) metrics.watchMirror(services.mirror.stats);
-  if (metrics && notifications) metrics.watchNotifications(() => notifications.stats());
+  if (metrics && notifications && !role) metrics.watchNotifications(() => notifications.stats());
   const metricsPath = config.http.debug?.prometheus.path ?? '/metrics';
   const debug =
-    debugListen && debugListen.net === 'tcp' && metrics
+    debugListen && debugListen.net === 'tcp' && metrics && !role
       ? await startDebugServer({ host: debugListen.host ?? '::', port: debugListen.port }, readiness, log, () => ({ ...(services.mirror ? { mirror: services.mirror.stats.snapshot() } : {}) }), { path: metricsPath, metrics })
       : undefined;
   if (debug) log.info({ url: debug.url, metrics: metricsPath }, `debug server listening (/debug/health, /debug/vars, ${metricsPath})`);
   const purging = config.storage.maintenance.uploadPurging;
-  const stopPurge = purging.enabled
+  const stopPurge = purging.enabled && housekeeping
     ? scheduleUploadPurge(driver, { ...purging, firstRunMs: Math.min(FIRST_PURGE_DELAY_MS, purging.intervalMs) }, log)
     : () => undefined;
   // Pull times feed retention (keeppulledwithin); a read-only registry records none (it may not write).
@@ -139,8 +152,8 @@ export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFo
     if (outcome.result === 'failed') metrics.recordGcRun({ result: 'failed', blobsDeleted: 0, manifestsDeleted: 0, tagsDeleted: 0, bytesFreed: 0, durationMs: outcome.durationMs });
     else metrics.recordGcRun({ result: 'ok', ...outcome.summary });
   };
-  const stopGc = gc.enabled && !config.storage.maintenance.readOnly.enabled ? scheduleGc(driver, services, gc, log, recordGc) : async () => undefined;
-  if (gc.enabled) log.info({ intervalMs: gc.intervalMs, gracePeriodMs: gc.gracePeriodMs, deleteUntagged: gc.deleteUntagged, retentionPolicies: gc.retention.length, dryRun: gc.dryRun }, 'online garbage collection scheduled');
+  const stopGc = gc.enabled && housekeeping && !config.storage.maintenance.readOnly.enabled ? scheduleGc(driver, services, gc, log, recordGc) : async () => undefined;
+  if (gc.enabled && housekeeping) log.info({ intervalMs: gc.intervalMs, gracePeriodMs: gc.gracePeriodMs, deleteUntagged: gc.deleteUntagged, retentionPolicies: gc.retention.length, dryRun: gc.dryRun }, 'online garbage collection scheduled');
   // The root is absolute by now (config/default-root.ts decided it when none was configured).
   const where = config.storage.filesystem?.rootDirectory ?? location.storage;
   if (loaded.source === 'defaults' && config.http.addrIsDefault) {

@@ -24,6 +24,8 @@ export interface AccessControlOptions {
   driver: StorageDriver;
   log: Logger;
   http: HttpConfig;
+  /** A worker under http.workers: failed-login counters are shared through the primary. */
+  sharedLimits?: boolean;
 }
 
 export async function createAccessControl(auth: AuthConfig, options: AccessControlOptions): Promise<AccessControl> {
@@ -33,7 +35,7 @@ export async function createAccessControl(auth: AuthConfig, options: AccessContr
   const robots: RobotTokenStore = await openRobots(driver);
   const policy = new AccessPolicy(auth.access, auth.groups);
   warnAboutUnknownUsers(auth, passwords, log);
-  const limiter = new FailureLimiter(auth.rateLimit);
+  const limiter = new FailureLimiter(auth.rateLimit, options.sharedLimits ?? false);
   let bearer: BearerVerifier | undefined;
   let signer: TokenSigner | undefined;
   let scheme: GateScheme;

@@ -1,7 +1,9 @@
 // Failed logins are rate-limited per client address and per user name (rate-limiter-flexible, in memory):
 // past the burst, attempts get 429 TOOMANYREQUESTS with Retry-After before any password is checked, so a
 // guesser gets no answer and no bcrypt time. Only failures count; the burst refills one failure per `refillMs`.
-import { RateLimiterMemory, type RateLimiterRes } from 'rate-limiter-flexible';
+// Under http.workers the counters live in the primary (rate-limiter-flexible's cluster limiter, over IPC), so a
+// guesser spreading attempts over connections meets one budget, not one per worker.
+import { RateLimiterCluster, RateLimiterMemory, type RateLimiterAbstract, type RateLimiterRes } from 'rate-limiter-flexible';
 import type { RateLimitConfig } from '../config/registry-config.js';
 
 export interface LimitState {
@@ -12,17 +14,20 @@ export interface LimitState {
 }
 
 export class FailureLimiter {
-  private readonly byAddress: RateLimiterMemory;
-  private readonly byUser: RateLimiterMemory;
+  private readonly byAddress: RateLimiterAbstract;
+  private readonly byUser: RateLimiterAbstract;
   /** Addresses and users with a failure counted, and when their window ends: the rest skip the counters. */
   private readonly failing = new Map<string, number>();
   private readonly windowMs: number;
 
-  constructor(config: RateLimitConfig) {
+  /** `shared`: this is a worker, and the counters are kept by the primary's RateLimiterClusterMaster. */
+  constructor(config: RateLimitConfig, shared = false) {
     const addressS = Math.max(1, Math.ceil((config.addressBurst * config.refillMs) / 1000));
     const userS = Math.max(1, Math.ceil((config.userBurst * config.refillMs) / 1000));
-    this.byAddress = new RateLimiterMemory({ points: config.addressBurst, duration: addressS });
-    this.byUser = new RateLimiterMemory({ points: config.userBurst, duration: userS });
+    const limiter = (keyPrefix: string, points: number, duration: number): RateLimiterAbstract =>
+      shared ? new RateLimiterCluster({ keyPrefix, points, duration, timeoutMs: 2_000 }) : new RateLimiterMemory({ points, duration });
+    this.byAddress = limiter('login-address', config.addressBurst, addressS);
+    this.byUser = limiter('login-user', config.userBurst, userS);
     this.windowMs = Math.max(addressS, userS) * 1000;
   }
 

@@ -1,5 +1,6 @@
 // Every default in one place. Where ours differs from distribution's, the comment says why.
 
+import { availableParallelism } from 'node:os';
 export const CONFIG_VERSION = '0.1';
 /** What `source` says when no file was read. */
 export const DEFAULTS_SOURCE = 'defaults';
@@ -8,6 +9,13 @@ export const DEFAULTS_SOURCE = 'defaults';
 export const DEFAULT_HTTP_ADDR = '0.0.0.0:5000';
 /** Distribution uses 0 (stop at once); we drain for a while so rolling restarts do not cut pushes. */
 export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
+/** http.workers: more processes than this only add memory. */
+export const MAX_WORKERS = 256;
+
+/** http.workers when not given: one process per core (os.availableParallelism honours CPU affinity). */
+export function defaultWorkers(): number {
+  return Math.min(MAX_WORKERS, Math.max(1, availableParallelism()));
+}
 export const DEFAULT_MINIMUM_TLS = 'tls1.2';
 export const DEFAULT_CLIENT_AUTH = 'require-and-verify-client-cert';
 export const DEFAULT_PROMETHEUS_PATH = '/metrics';

@@ -79,6 +79,7 @@ const http: KeySpec = struct({
   secret: scalar,
   relativeurls: scalar,
   draintimeout: scalar,
+  workers: scalar,
   tls: struct({
     certificate: scalar,
     key: scalar,

@@ -56,7 +56,7 @@ function defaultsTree(config: RegistryConfig): MapNode {
         lockexpiry: formatDuration(storage.gc.lockExpiryMs),
       },
     },
-    http: { addr: http.addr, net: http.net, draintimeout: formatDuration(http.drainTimeoutMs), relativeurls: http.relativeUrls },
+    http: { addr: http.addr, net: http.net, draintimeout: formatDuration(http.drainTimeoutMs), workers: http.workers, relativeurls: http.relativeUrls },
     catalog: { maxentries: config.catalog.maxEntries },
     tags: { maxtags: config.tags.maxTags },
   };

@@ -5,6 +5,8 @@ import {
   DEFAULT_HTTP_ADDR,
   DEFAULT_MINIMUM_TLS,
   DEFAULT_PROMETHEUS_PATH,
+  MAX_WORKERS,
+  defaultWorkers,
 } from './config-defaults.js';
 import { listOfStrings, type ConfigSection } from './config-section.js';
 import { parseHostPort } from './listen-address.js';
@@ -38,10 +40,18 @@ export function readHttp(root: ConfigSection): HttpConfig {
     secret: secret === '' ? undefined : secret,
     relativeUrls: http.bool('relativeurls') ?? false,
     drainTimeoutMs: http.duration('draintimeout') ?? DEFAULT_DRAIN_TIMEOUT_MS,
+    workers: readWorkers(http),
     tls: readTls(http.section('tls')),
     headers: readHeaders(http),
     debug: readDebug(http.section('debug')),
   };
+}
+
+/** Our extension: processes serving the port; the number of cores unless told, 1 for a single process. */
+function readWorkers(http: ConfigSection): number {
+  const workers = http.integer('workers') ?? defaultWorkers();
+  if (workers < 1 || workers > MAX_WORKERS) http.fail('workers', `must be between 1 (one process) and ${MAX_WORKERS}`);
+  return workers;
 }
 
 function tcpListen(section: ConfigSection, name: string, addr: string): ListenAddress {

@@ -59,6 +59,8 @@ export interface HttpConfig {
   relativeUrls: boolean;
   /** How long a graceful shutdown waits for requests in flight (distribution's draintimeout). */
   drainTimeoutMs: number;
+  /** Our extension: processes serving the port (node:cluster workers); 1 is a single process. */
+  workers: number;
   tls: TlsConfig | undefined;
   /** Extra response headers, name → values. */
   headers: Record<string, string[]>;

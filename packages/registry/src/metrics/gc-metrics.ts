@@ -29,8 +29,8 @@ export class GcMetrics {
     this.deleted = new Counter({ name: 'registry_gc_deleted_objects_total', help: 'Objects garbage collection deleted, by kind (blob, manifest, tag).', labelNames: ['kind'], registers });
     this.freed = new Counter({ name: 'registry_gc_freed_bytes_total', help: 'Bytes of blob data garbage collection deleted.', registers });
     this.duration = new Histogram({ name: 'registry_gc_duration_seconds', help: 'How long garbage collection runs took.', buckets: DURATION_BUCKETS, registers });
-    this.lastRun = new Gauge({ name: 'registry_gc_last_run_timestamp_seconds', help: 'When the last garbage collection run ended (Unix time), whatever its result.', registers });
-    this.lastSuccess = new Gauge({ name: 'registry_gc_last_success_timestamp_seconds', help: 'When the last successful garbage collection run ended (Unix time).', registers });
+    this.lastRun = new Gauge({ name: 'registry_gc_last_run_timestamp_seconds', help: 'When the last garbage collection run ended (Unix time), whatever its result.', registers, aggregator: 'max' });
+    this.lastSuccess = new Gauge({ name: 'registry_gc_last_success_timestamp_seconds', help: 'When the last successful garbage collection run ended (Unix time).', registers, aggregator: 'max' });
     // Series that exist from the start, so rate() and absent-alerts work before the first run.
     for (const result of ['ok', 'failed']) this.runs.labels(result).inc(0);
     for (const kind of ['blob', 'manifest', 'tag']) this.deleted.labels(kind).inc(0);

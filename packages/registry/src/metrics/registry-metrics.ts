@@ -36,7 +36,7 @@ export class RegistryMetrics {
     this.storage = new StorageMetrics(this.registry);
     this.auth = new AuthMetrics(this.registry);
     this.gc = new GcMetrics(this.registry);
-    const buildInfo = new Gauge({ name: 'registry_build_info', help: 'Always 1; its labels name the running version.', labelNames: ['version'], registers: [this.registry] });
+    const buildInfo = new Gauge({ name: 'registry_build_info', help: 'Always 1; its labels name the running version.', labelNames: ['version'], registers: [this.registry], aggregator: 'max' });
     buildInfo.labels(options.version).set(1);
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }

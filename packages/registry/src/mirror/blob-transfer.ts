@@ -5,43 +5,29 @@
 // a mismatch or a broken download fails every reader and nothing is cached.
 
 import { createHash } from 'node:crypto';
-import { EventEmitter } from 'node:events';
-import { openSync, closeSync, readSync } from 'node:fs';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { Digest } from '../oci/digest.js';
+import { SpoolFile } from './spool-file.js';
 import { UpstreamError } from './upstream-error.js';
 
-const READ_CHUNK = 256 * 1024;
 /** Bytes received but not yet in the spool before the upstream body is paused. */
 const SPOOL_HIGH_WATER = 8 * 1024 * 1024;
 
-export class BlobTransfer extends EventEmitter {
-  /** Bytes in the spool so far. */
-  written = 0;
-  /** From the upstream's Content-Length, when it sent one. */
-  readonly size: number | undefined;
+export class BlobTransfer extends SpoolFile {
   private state: 'running' | 'complete' | 'failed' = 'running';
-  /**
-   * The whole body arrived and matches its digest: readers may have the last byte. Durability (the spool's
-   * fsync before it is renamed into storage) is the cache's concern, not the client's, so they do not wait for it.
-   */
-  private verified = false;
-  private failure: Error | undefined;
   readonly finished: Promise<void>;
 
   private constructor(
-    readonly digest: Digest,
-    readonly spoolPath: string,
+    digest: Digest,
+    spoolPath: string,
     size: number | undefined,
     body: Readable,
     file: FileHandle,
     private readonly onBytes: (bytes: number) => void,
     private readonly syncOnComplete: boolean,
   ) {
-    super();
-    this.setMaxListeners(0);
-    this.size = size;
+    super(digest, spoolPath, size);
     this.finished = this.download(body, file);
     // Readers learn of a failure through their own streams; nobody has to await this.
     this.finished.catch(() => undefined);
@@ -64,59 +50,6 @@ export class BlobTransfer extends EventEmitter {
 
   get complete(): boolean {
     return this.state === 'complete';
-  }
-
-  /**
-   * A stream of the blob (or bytes start..end inclusive) that follows the download. The spool is opened
-   * now, synchronously, so a reader created before the spool is removed always has it.
-   */
-  createReader(range?: { start: number; end: number }): Readable {
-    const fd = openSync(this.spoolPath, 'r');
-    let position = range?.start ?? 0;
-    const end = range === undefined ? undefined : range.end + 1;
-    const transfer = this;
-    let waiting: (() => void) | undefined;
-    const stream = new Readable({
-      highWaterMark: READ_CHUNK,
-      read() {
-        const pump = (): void => {
-          if (transfer.failure !== undefined && !transfer.verified) {
-            this.destroy(transfer.failure);
-            return;
-          }
-          // The last byte waits for the digest check: a client never receives a whole body that does not
-          // match its digest, only a cut connection.
-          // (`verified` is set before the state becomes complete: it stands for both.)
-          const whole = transfer.verified;
-          const available = whole ? transfer.written : Math.max(0, transfer.written - 1);
-          const limit = end === undefined ? available : Math.min(end, available);
-          if (position < limit) {
-            const buffer = Buffer.allocUnsafe(Math.min(READ_CHUNK, limit - position));
-            // Synchronous pread of bytes that are already in the page cache: cheaper than a thread-pool trip.
-            const got = readSync(fd, buffer, 0, buffer.length, position);
-            position += got;
-            this.push(got === buffer.length ? buffer : buffer.subarray(0, got));
-            return;
-          }
-          if ((whole && position >= transfer.written) || (end !== undefined && position >= end)) {
-            this.push(null);
-            return;
-          }
-          waiting = () => {
-            waiting = undefined;
-            pump();
-          };
-          transfer.once('progress', waiting);
-        };
-        pump();
-      },
-      destroy(err, callback) {
-        if (waiting !== undefined) transfer.off('progress', waiting);
-        closeSync(fd);
-        callback(err);
-      },
-    });
-    return stream;
   }
 
   /** Removes the spool (readers that have it open keep reading). */

@@ -15,6 +15,7 @@ import { PullThrough } from './pull-through.js';
 import { RepositoryOrigins } from './repository-origins.js';
 import { UpstreamClient } from './upstream-client.js';
 import { UpstreamRouter } from './upstream-router.js';
+import type { WorkerFlights } from './worker-flights.js';
 
 export interface MirrorOptions {
   proxy: ProxyConfig;
@@ -22,6 +23,10 @@ export interface MirrorOptions {
   spoolDir?: string;
   /** The storage path of spoolDir when it lies inside the storage (filesystem driver): commits become renames. */
   spoolStoragePrefix?: string;
+  /** False in workers other than worker 0 (http.workers): they neither sweep old spools nor evict. */
+  housekeeping?: boolean;
+  /** Under http.workers: the primary decides which worker downloads a blob (one download per blob across them). */
+  flights?: WorkerFlights;
 }
 
 export function createMirror(options: MirrorOptions, services: RegistryServices, log: Logger): PullThrough | undefined {
@@ -39,8 +44,10 @@ export function createMirror(options: MirrorOptions, services: RegistryServices,
     spoolDir: options.spoolDir ?? join(tmpdir(), `private-registry-spool-${process.pid}`),
     stats,
     log: mirrorLog,
+    ...(options.flights === undefined ? {} : { flights: options.flights }),
   });
-  blobs.sweepStaleSpools().catch((err: Error) => mirrorLog.warn({ err: err.message }, 'could not sweep the mirror spool directory'));
+  const housekeeping = options.housekeeping ?? true;
+  if (housekeeping) blobs.sweepStaleSpools().catch((err: Error) => mirrorLog.warn({ err: err.message }, 'could not sweep the mirror spool directory'));
   const ledger = new PullLedger(services.driver);
   const { cache } = options.proxy;
   mirrorLog.info(
@@ -49,9 +56,17 @@ export function createMirror(options: MirrorOptions, services: RegistryServices,
   );
   const prefetch = new BlobPrefetch({ mirrorBlobs: blobs, blobs: services.blobs, log: mirrorLog, concurrency: options.proxy.prefetch });
   const mirror = new PullThrough({ services, router: new UpstreamRouter(clients), origins, blobs, prefetch, stats, ledger, log: mirrorLog, tagRevalidateMs: options.proxy.tagRevalidateMs });
-  if (cache.maxBytes !== undefined || cache.maxIdleMs !== undefined) {
+  if (housekeeping && (cache.maxBytes !== undefined || cache.maxIdleMs !== undefined)) {
     const eviction = new CacheEviction({ driver: services.driver, services, origins, ledger, limits: cache, log: mirrorLog });
     mirror.stopMaintenance = scheduleEviction(eviction, cache.intervalMs, mirrorLog);
+  }
+  const { flights } = options;
+  if (flights !== undefined) {
+    const stopEviction = mirror.stopMaintenance;
+    mirror.stopMaintenance = () => {
+      stopEviction?.();
+      flights.close();
+    };
   }
   return mirror;
 }

@@ -14,13 +14,15 @@ import type { StorageDriver } from '../storage/storage-driver.js';
 import type { BlobStore } from '../services/blob-store.js';
 import type { UploadStore } from '../services/upload-store.js';
 import { BlobTransfer } from './blob-transfer.js';
+import type { SpoolFile } from './spool-file.js';
+import type { WorkerFlights } from './worker-flights.js';
 import type { MirrorStats } from './mirror-stats.js';
 import type { RepositoryOrigins } from './repository-origins.js';
 import { UpstreamError } from './upstream-error.js';
 import type { UpstreamRoute } from './upstream-router.js';
 
 interface Running {
-  transfer: Promise<BlobTransfer>;
+  transfer: Promise<SpoolFile>;
   /** Repositories to link the blob into once it is stored. */
   names: Set<string>;
 }
@@ -38,6 +40,8 @@ export interface MirrorBlobsOptions {
   spoolDir: string;
   stats: MirrorStats;
   log: Logger;
+  /** Under http.workers: downloads are claimed from the primary, so one worker downloads and the others follow. */
+  flights?: WorkerFlights;
 }
 
 export class MirrorBlobs {
@@ -75,22 +79,57 @@ export class MirrorBlobs {
    * The download of `digest` under way, or a new one from `route`. Resolves once the upstream answered.
    * `ahead`: asked by the prefetcher, not by a client (counted as prefetched, not as a miss or a join).
    */
-  async transfer(name: string, route: UpstreamRoute, digest: Digest, ahead = false): Promise<BlobTransfer> {
+  async transfer(name: string, route: UpstreamRoute, digest: Digest, ahead = false): Promise<SpoolFile> {
     const existing = this.running.get(digest.value);
     if (existing !== undefined) {
       existing.names.add(name);
       if (!ahead) this.options.stats.coalesced += 1;
       return existing.transfer;
     }
-    if (ahead) this.options.stats.prefetched += 1;
-    else this.options.stats.misses += 1;
-    const running: Running = { transfer: this.start(route, digest), names: new Set([name]) };
+    const running: Running = { transfer: this.begin(route, digest, ahead), names: new Set([name]) };
     this.running.set(digest.value, running);
     running.transfer.then(
-      (transfer) => void this.finish(transfer, running, route),
+      (transfer) => void (transfer instanceof BlobTransfer ? this.finish(transfer, running, route) : this.follow(transfer, running, route)),
       () => this.running.delete(digest.value),
     );
     return running.transfer;
+  }
+
+  /** A download of this process, or (another worker leading it) one followed from its spool. */
+  private async begin(route: UpstreamRoute, digest: Digest, ahead: boolean): Promise<SpoolFile> {
+    const { flights, stats } = this.options;
+    if (flights !== undefined) {
+      const claim = await flights.claim(digest);
+      if (!claim.lead) {
+        if (!ahead) stats.coalesced += 1;
+        return claim.transfer;
+      }
+    }
+    if (ahead) stats.prefetched += 1;
+    else stats.misses += 1;
+    try {
+      const transfer = await this.start(route, digest);
+      flights?.lead(transfer);
+      return transfer;
+    } catch (err) {
+      flights?.ended(digest, 0, err);
+      throw err;
+    }
+  }
+
+  /** Another worker's download: once it stored the blob, it is linked into the repositories that asked here. */
+  private async follow(transfer: SpoolFile, running: Running, route: UpstreamRoute): Promise<void> {
+    try {
+      await transfer.finished;
+      for (const name of running.names) {
+        await this.options.origins.markMirrored(name, route.client.name);
+        await this.options.blobs.link(name, transfer.digest);
+      }
+    } catch (err) {
+      this.options.log.debug({ digest: transfer.digest.value, err: (err as Error).message }, 'followed mirror download failed');
+    } finally {
+      this.running.delete(transfer.digest.value);
+    }
   }
 
   private async start(route: UpstreamRoute, digest: Digest): Promise<BlobTransfer> {
@@ -139,7 +178,9 @@ export class MirrorBlobs {
         await blobs.link(name, transfer.digest);
       }
       log.info({ digest: transfer.digest.value, bytes: transfer.written, upstream: route.client.name, repositories: running.names.size }, 'mirror cached a blob');
+      this.options.flights?.ended(transfer.digest, transfer.written);
     } catch (err) {
+      this.options.flights?.ended(transfer.digest, transfer.written, err);
       log.warn({ digest: transfer.digest.value, upstream: route.client.name, err: (err as Error).message, code: (err as { code?: string }).code }, 'mirror download failed; nothing cached');
     } finally {
       // Forget the transfer only once the blob is in storage: a request in between still joins it.

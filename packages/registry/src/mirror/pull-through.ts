@@ -14,7 +14,7 @@ import { manifestUnknown } from '../services/tag-store.js';
 import type { ManifestContent, Reference } from '../services/manifest-store.js';
 import type { RegistryServices } from '../services/registry-services.js';
 import type { BlobPrefetch } from './blob-prefetch.js';
-import type { BlobTransfer } from './blob-transfer.js';
+import type { SpoolFile } from './spool-file.js';
 import type { MirrorBlobs } from './mirror-blobs.js';
 import type { MirrorStats } from './mirror-stats.js';
 import type { PullLedger } from './pull-ledger.js';
@@ -31,7 +31,7 @@ export interface MirroredManifest extends ManifestContent {
   fetched?: boolean;
 }
 
-export type MirroredBlob = { kind: 'stored'; descriptor: BlobDescriptor } | { kind: 'transfer'; transfer: BlobTransfer };
+export type MirroredBlob = { kind: 'stored'; descriptor: BlobDescriptor } | { kind: 'transfer'; transfer: SpoolFile };
 
 export interface PullThroughOptions {
   services: RegistryServices;

@@ -22,8 +22,17 @@ export interface ManifestFacts {
   content: Buffer;
 }
 
+/** Where one endpoint's events go: its disk queue and delivery, or (in a worker) the primary that holds them. */
+export interface EventSink {
+  readonly config: { name: string };
+  enqueue(eventJson: string): void;
+  stats(): EndpointStats;
+  flushed(): Promise<void>;
+  close(): Promise<void>;
+}
+
 interface Route {
-  sink: EndpointSink;
+  sink: EventSink;
   ignoredMediaTypes: ReadonlySet<string>;
   ignoredActions: ReadonlySet<string>;
 }
@@ -54,6 +63,7 @@ export class NotificationBus {
   static async start(config: NotificationsConfig, options: NotificationBusOptions): Promise<NotificationBus | undefined> {
     if (config.endpoints.length === 0 || config.queueDirectory === undefined) return undefined;
     const routes: Route[] = [];
+    const sinks: EndpointSink[] = [];
     const locks: QueueLock[] = [];
     try {
       for (const endpoint of config.endpoints) {
@@ -64,6 +74,7 @@ export class NotificationBus {
           onMissing: (file, events) => options.log.error({ endpoint: endpoint.name, file, events }, 'a notification queue file was removed before delivery: its events are lost'),
         }).catch(unusable(endpoint.name, directory));
         const sink = new EndpointSink(endpoint, queue, options.log);
+        sinks.push(sink);
         routes.push({ sink, ignoredMediaTypes: new Set(endpoint.ignoredMediaTypes), ignoredActions: new Set(endpoint.ignoredActions) });
         options.log.info(
           { endpoint: endpoint.name, url: redactUrlPassword(endpoint.url), timeoutMs: endpoint.timeoutMs, threshold: endpoint.threshold, backoffMs: endpoint.backoffMs, headers: Object.keys(endpoint.headers), queue: directory, pending: queue.size },
@@ -74,8 +85,27 @@ export class NotificationBus {
       await Promise.all(locks.map((lock) => lock.release()));
       throw err;
     }
-    for (const route of routes) route.sink.start();
+    for (const sink of sinks) sink.start();
     return new NotificationBus(routes, locks, { addr: options.sourceAddr, instanceID: randomUUID() }, config.includeReferences);
+  }
+
+  /**
+   * A worker's bus under http.workers: events are built here (they need the request) and sent to the primary,
+   * whose own bus holds the queues and delivers them (one queue per endpoint, whichever worker served).
+   */
+  static forwarding(config: NotificationsConfig, options: NotificationBusOptions, send: (endpoint: string, eventJson: string) => void): NotificationBus | undefined {
+    if (config.endpoints.length === 0 || config.queueDirectory === undefined) return undefined;
+    const routes = config.endpoints.map((endpoint) => ({
+      sink: forwardingSink(endpoint.name, send),
+      ignoredMediaTypes: new Set(endpoint.ignoredMediaTypes),
+      ignoredActions: new Set(endpoint.ignoredActions),
+    }));
+    return new NotificationBus(routes, [], { addr: options.sourceAddr, instanceID: randomUUID() }, config.includeReferences);
+  }
+
+  /** Queues an event a worker built for `endpoint` (the primary's side of `forwarding`); unknown names are dropped. */
+  enqueueFor(endpoint: string, eventJson: string): void {
+    this.routes.find((route) => route.sink.config.name === endpoint)?.sink.enqueue(eventJson);
   }
 
   manifestPushed(ctx: RequestContext, manifest: ManifestFacts, tag: string | undefined): void {
@@ -175,6 +205,20 @@ export class NotificationBus {
     }
     return { id, addr: remoteAddr(req), host: req.headers.host ?? '', method: req.method ?? '', useragent: req.headers['user-agent'] ?? '' };
   }
+}
+
+function forwardingSink(name: string, send: (endpoint: string, eventJson: string) => void): EventSink {
+  const counters: EndpointStats = { events: 0, successes: 0, failures: 0, errors: 0, pending: 0, lost: 0 };
+  return {
+    config: { name },
+    enqueue: (eventJson) => {
+      counters.events += 1;
+      send(name, eventJson);
+    },
+    stats: () => ({ ...counters }),
+    flushed: async () => undefined,
+    close: async () => undefined,
+  };
 }
 
 /** Turns a file system error into one line naming the endpoint, the directory and the key to change. */

@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { isErrnoError } from '@private-registry/core';
 import type { Digest } from '../../oci/digest.js';
-import type { BlobTransfer } from '../../mirror/blob-transfer.js';
+import type { SpoolFile } from '../../mirror/spool-file.js';
 import { canWriteItself } from '../../storage/storage-driver.js';
 import { blobPathDigest } from '../path-references.js';
 import { parseRange } from '../range-header.js';
@@ -76,7 +76,7 @@ async function sendBlob(ctx: RequestContext, digest: Digest): Promise<number | u
  * sent) when its spool is gone already: the download completed and was moved into storage, or failed; `last`:
  * throw that instead.
  */
-async function sendFromTransfer(ctx: RequestContext, transfer: BlobTransfer, common: Record<string, string>, last: boolean): Promise<boolean> {
+async function sendFromTransfer(ctx: RequestContext, transfer: SpoolFile, common: Record<string, string>, last: boolean): Promise<boolean> {
   const size = transfer.size;
   const range = size === undefined ? null : parseRange(headerValue(ctx.req.headers.range), size);
   let reader: Readable;

@@ -1,0 +1,50 @@
+// What a worker and its primary say to each other over the cluster's IPC channel. Every message has a
+// `type` starting with "registry:" so that other users of the channel (prom-client's metric requests,
+// rate-limiter-flexible's counters) are told apart.
+
+/** Worker → primary. */
+export type WorkerMessage =
+  | { type: 'registry:ready'; url: string }
+  | { type: 'registry:notify'; endpoint: string; event: string }
+  | { type: 'registry:alert'; fields: Record<string, unknown>; message: string }
+  | FlightRequest;
+
+/** Primary → worker. */
+export type PrimaryMessage = { type: 'registry:shutdown' } | FlightUpdate;
+
+/** A worker asks to download a blob, says how its download goes, or lets go of one it followed. */
+export type FlightRequest =
+  | { type: 'registry:flight-claim'; digest: string; ticket: number }
+  | { type: 'registry:flight-started'; digest: string; spool: string; size: number | undefined }
+  | { type: 'registry:flight-progress'; digest: string; written: number; verified: boolean }
+  | FlightEnded;
+
+/**
+ * The leader's download is over: stored (in storage, `written` bytes), or failed (`code` and `status` of the
+ * upstream's answer when it had one, so followers answer their clients as the leader did).
+ */
+export interface FlightEnded {
+  type: 'registry:flight-ended';
+  digest: string;
+  outcome: 'stored' | 'failed';
+  written: number;
+  reason?: string;
+  code?: string;
+  status?: number;
+}
+
+/** The primary answers a claim (lead it, or follow the worker that leads) and relays the leader's progress. */
+export type FlightUpdate =
+  | { type: 'registry:flight-grant'; digest: string; ticket: number; lead: boolean }
+  | { type: 'registry:flight-started'; digest: string; spool: string; size: number | undefined }
+  | { type: 'registry:flight-progress'; digest: string; written: number; verified: boolean }
+  | FlightEnded;
+
+export function isRegistryMessage(message: unknown): message is { type: string } {
+  return typeof message === 'object' && message !== null && typeof (message as { type?: unknown }).type === 'string' && (message as { type: string }).type.startsWith('registry:');
+}
+
+/** Sends to the primary; a primary that is gone drops the message (the worker exits on 'disconnect'). */
+export function sendToPrimary(message: WorkerMessage): void {
+  if (process.send !== undefined && process.connected) process.send(message);
+}
