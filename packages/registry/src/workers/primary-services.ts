@@ -50,7 +50,7 @@ export class PrimaryServices {
       const { clusterMetrics } = await import('./worker-metrics.js');
       const path = config.http.debug?.prometheus.path ?? '/metrics';
       const vars = () => ({ workers: pool().pids() });
-      const debug: RunningListener = await startDebugServer({ host: debugListen.host ?? '::', port: debugListen.port }, readiness, log, vars, { path, metrics: clusterMetrics(own) });
+      const debug: RunningListener = await startDebugServer({ host: debugListen.host ?? '::', port: debugListen.port }, readiness, log, vars, { path, metrics: clusterMetrics(own, () => pool().serving()) });
       closers.push(() => debug.close());
       log.info({ url: debug.url, metrics: path }, `debug server listening (/debug/health, /debug/vars, ${path})`);
     }

@@ -53,6 +53,8 @@ export async function servePrimary(loaded: LoadedConfig, log: Logger, alerts: Al
     await pool.start();
   } catch (err) {
     if (!(err instanceof WorkerStartError)) throw err;
+    // Asked to stop while starting: the stop above is under way and exits.
+    if (signalled !== undefined) return;
     // The worker said why on stderr; the others are stopped and the primary exits with its code.
     running.kill();
     await services.close().catch(() => undefined);

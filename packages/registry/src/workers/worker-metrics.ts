@@ -2,7 +2,8 @@
 // the debug listener, asks every worker for theirs at scrape time and adds them up (prom-client's
 // AggregatorRegistry: counters and histograms summed, gauges by their `aggregator`), then appends its own
 // (the notification queues it holds).
-import { AggregatorRegistry, Registry } from 'prom-client';
+import type { Worker } from 'node:cluster';
+import { AggregatorRegistry, type Registry } from 'prom-client';
 import type { MetricsScrape } from '../metrics/registry-metrics.js';
 import type { MetricsSource } from '../debug-server.js';
 
@@ -13,16 +14,48 @@ export function shareMetrics(registry: Registry): void {
   AggregatorRegistry.setRegistries([registry]);
 }
 
-/** In the primary: every worker's metrics added up, followed by `own` (families no worker has). */
-export function clusterMetrics(own: Registry | undefined): MetricsSource {
-  const aggregator = new AggregatorRegistry();
+/** prom-client's worker-side protocol (lib/cluster.js): a request with an id, answered with the registries as JSON. */
+const REQUEST = 'prom-client:getMetricsReq';
+const RESPONSE = 'prom-client:getMetricsRes';
+const SCRAPE_TIMEOUT_MS = 5_000;
+
+/**
+ * In the primary: every serving worker's metrics added up, followed by `own` (families no worker has). Only
+ * workers that serve are asked (prom-client's own clusterMetrics asks every forked one, and one still starting
+ * has no listener yet: the scrape would time out).
+ */
+export function clusterMetrics(own: Registry | undefined, workers: () => Worker[]): MetricsSource {
+  let nextId = 0;
   return {
     scrape: async (): Promise<MetricsScrape> => {
-      const workers = await aggregator.clusterMetrics();
+      const requestId = `registry-${nextId++}`;
+      const answers = await Promise.all(workers().map((worker) => askWorker(worker, requestId)));
+      const aggregated = AggregatorRegistry.aggregate(answers.flat());
       const mine = own === undefined ? '' : await own.metrics();
-      return { contentType: aggregator.contentType, body: joinExpositions(workers, mine) };
+      return { contentType: aggregated.contentType, body: joinExpositions(await aggregated.metrics(), mine) };
     },
   };
+}
+
+/** One registry's metrics as getMetricsAsJSON gives them. */
+type MetricsJson = Parameters<typeof AggregatorRegistry.aggregate>[0][number];
+
+function askWorker(worker: Worker, requestId: string): Promise<MetricsJson[]> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      worker.off('message', onMessage);
+      reject(new Error(`worker ${worker.process.pid ?? '?'} did not send its metrics within ${SCRAPE_TIMEOUT_MS} ms`));
+    }, SCRAPE_TIMEOUT_MS);
+    const onMessage = (message: { type?: unknown; requestId?: unknown; metrics?: MetricsJson[]; error?: string }): void => {
+      if (message?.type !== RESPONSE || message.requestId !== requestId) return;
+      clearTimeout(timer);
+      worker.off('message', onMessage);
+      if (message.error !== undefined) reject(new Error(message.error));
+      else resolve(message.metrics ?? []);
+    };
+    worker.on('message', onMessage);
+    worker.send({ type: REQUEST, requestId });
+  });
 }
 
 function joinExpositions(first: string, second: string): string {

@@ -36,6 +36,8 @@ interface Slot {
   worker: Worker;
   ready: boolean;
   startedAt: number;
+  /** How it ended: its exit code, or the signal that killed it. */
+  exited: Promise<{ code: number | null; signal: string | null }>;
 }
 
 export class WorkerPool {
@@ -62,6 +64,11 @@ export class WorkerPool {
     return [...this.slots.entries()].sort(([a], [b]) => a - b).map(([index, slot]) => ({ index, pid: slot.worker.process.pid, ready: slot.ready }));
   }
 
+  /** The workers that serve now. */
+  serving(): Worker[] {
+    return [...this.slots.values()].filter((slot) => slot.ready && slot.worker.isConnected()).map((slot) => slot.worker);
+  }
+
   send(index: number, message: PrimaryMessage): void {
     const slot = this.slots.get(index);
     if (slot !== undefined && slot.worker.isConnected()) slot.worker.send(message);
@@ -71,8 +78,7 @@ export class WorkerPool {
   async stop(): Promise<number> {
     this.stopping = true;
     for (const timer of this.restarts) clearTimeout(timer);
-    const exits = [...this.slots.values()].map(({ worker }) => this.drain(worker));
-    const codes = await Promise.all(exits);
+    const codes = await Promise.all([...this.slots.values()].map((slot) => this.drain(slot)));
     return codes.every((code) => code === 0) ? 0 : 1;
   }
 
@@ -82,28 +88,31 @@ export class WorkerPool {
     for (const { worker } of this.slots.values()) worker.process.kill('SIGKILL');
   }
 
-  private drain(worker: Worker): Promise<number> {
-    return new Promise<number>((resolve) => {
-      if (worker.isDead()) {
-        resolve(worker.process.exitCode ?? 1);
-        return;
-      }
-      const timer = setTimeout(() => {
-        this.options.log.warn({ pid: worker.process.pid }, 'worker did not finish draining in time: killed');
-        worker.process.kill('SIGKILL');
-      }, this.options.stopTimeoutMs);
-      worker.once('exit', (code) => {
-        clearTimeout(timer);
-        resolve(code ?? 1);
-      });
+  /**
+   * A worker still starting is asked once it serves (before, it may not listen for the request yet); one that
+   * ended by SIGTERM was asked too (systemd signals the whole group) and counts as clean.
+   */
+  private async drain(slot: Slot): Promise<number> {
+    const { worker } = slot;
+    const timer = setTimeout(() => {
+      this.options.log.warn({ pid: worker.process.pid }, 'worker did not finish draining in time: killed');
+      worker.process.kill('SIGKILL');
+    }, this.options.stopTimeoutMs);
+    const ask = (): void => {
       if (worker.isConnected()) worker.send({ type: 'registry:shutdown' } satisfies PrimaryMessage);
-      else worker.process.kill('SIGTERM');
-    });
+    };
+    if (slot.ready) ask();
+    else worker.once('message', (message: unknown) => isRegistryMessage(message) && message.type === 'registry:ready' && ask());
+    const { code, signal } = await slot.exited;
+    clearTimeout(timer);
+    if (signal === 'SIGTERM' || signal === 'SIGINT') return 0;
+    return code ?? 1;
   }
 
   private fork(index: number): Promise<void> {
     const worker = cluster.fork(workerEnv({ index, count: this.options.count }));
-    const slot: Slot = { worker, ready: false, startedAt: Date.now() };
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => worker.once('exit', (code, signal) => resolve({ code, signal })));
+    const slot: Slot = { worker, ready: false, startedAt: Date.now(), exited };
     this.slots.set(index, slot);
     return new Promise<void>((resolve, reject) => {
       worker.on('message', (message: unknown) => {
@@ -117,7 +126,7 @@ export class WorkerPool {
         this.options.onMessage(index, typed);
       });
       worker.once('exit', (code, signal) => {
-        if (this.slots.get(index) === slot) this.slots.delete(index);
+        if (this.slots.get(index) === slot && !this.stopping) this.slots.delete(index);
         this.options.onExit?.(index);
         if (!slot.ready) reject(new WorkerStartError(index, code ?? 1));
         if (this.stopping || !this.started) return;
