@@ -18,7 +18,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 }
 
 /** Extra figures for /debug/vars (the mirror's counters). */
-export type DebugVars = () => Record<string, unknown>;
+export type DebugVars = () => Record<string, unknown> | Promise<Record<string, unknown>>;
 
 /** Where the metrics are served (http.debug.prometheus.path, "/metrics" by default). */
 export interface MetricsEndpoint {
@@ -62,7 +62,10 @@ export function debugHandler(readiness: StorageReadiness, started: Date, extraVa
     }
     if (path === '/debug/vars') {
       const memory = process.memoryUsage();
-      sendJson(res, 200, { startedAt: started.toISOString(), uptimeSeconds: Math.round(process.uptime()), memory, pid: process.pid, ...extraVars() });
+      Promise.resolve(extraVars()).then(
+        (extra) => sendJson(res, 200, { startedAt: started.toISOString(), uptimeSeconds: Math.round(process.uptime()), memory, pid: process.pid, ...extra }),
+        (err: unknown) => sendJson(res, 500, { error: 'vars unavailable', reason: String(err).slice(0, 200) }),
+      );
       return;
     }
     sendJson(res, 404, { error: 'not found', endpoints });

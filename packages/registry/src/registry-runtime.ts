@@ -22,7 +22,7 @@ import { NotificationBus } from './notifications/notification-bus.js';
 import type { RegistryMetrics } from './metrics/registry-metrics.js';
 import { instrumentDriver } from './storage/instrumented-driver.js';
 import { runsHousekeeping, type WorkerRole } from './workers/worker-role.js';
-import { sendToPrimary } from './workers/worker-messages.js';
+import { isRegistryMessage, sendToPrimary } from './workers/worker-messages.js';
 
 export interface RunningRegistry {
   url: string;
@@ -133,6 +133,7 @@ export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFo
         throw err;
       });
   if (metrics && services.mirror) metrics.watchMirror(services.mirror.stats);
+  const stopAnsweringVars = role === undefined ? () => undefined : answerVarsRequests(() => (services.mirror ? { mirror: services.mirror.stats.snapshot() } : {}));
   if (metrics && notifications && !role) metrics.watchNotifications(() => notifications.stats());
   const metricsPath = config.http.debug?.prometheus.path ?? '/metrics';
   const debug =
@@ -171,6 +172,7 @@ export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFo
     ...(metrics ? { metrics } : {}),
     close: async () => {
       stopPurge();
+      stopAnsweringVars();
       await stopGc();
       await services.pulls?.close().catch((err: unknown) => log.warn({ err }, 'pull times not written at shutdown'));
       readiness.close();
@@ -182,6 +184,17 @@ export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFo
       await notifications?.close();
     },
   };
+}
+
+/** A worker's side of the primary's /debug/vars: its memory and `extra`, on request. */
+function answerVarsRequests(extra: () => { mirror?: Record<string, number> }): () => void {
+  const listener = (message: unknown): void => {
+    if (isRegistryMessage(message) && message.type === 'registry:vars-request') {
+      sendToPrimary({ type: 'registry:vars', id: message.id, vars: { memory: process.memoryUsage(), ...extra() } });
+    }
+  };
+  process.on('message', listener);
+  return () => process.off('message', listener);
 }
 
 /** How requests are authenticated, for the startup line: "none", "htpasswd", "token", "htpasswd+token(builtin)". */

@@ -15,9 +15,10 @@ export function alertDetail(fields: Record<string, unknown>): Record<string, str
     detail[key] = clean(String(value));
   }
   const err = fields['err'] ?? fields['error'];
-  if (err instanceof Error) {
-    const code = (err as { code?: unknown }).code;
-    detail['error'] = clean(`${typeof code === 'string' ? `${code}: ` : ''}${err.message}`);
+  // An Error, or its message and code as a worker sends them to the primary (http.workers).
+  if (err instanceof Error || (typeof err === 'object' && err !== null && typeof (err as { message?: unknown }).message === 'string')) {
+    const { code, message } = err as { code?: unknown; message: string };
+    detail['error'] = clean(`${typeof code === 'string' ? `${code}: ` : ''}${message}`);
   }
   return detail;
 }

@@ -78,15 +78,16 @@ export class MirrorBlobs {
   /**
    * The download of `digest` under way, or a new one from `route`. Resolves once the upstream answered.
    * `ahead`: asked by the prefetcher, not by a client (counted as prefetched, not as a miss or a join).
+   * `again`: a request already counted, asking once more.
    */
-  async transfer(name: string, route: UpstreamRoute, digest: Digest, ahead = false): Promise<SpoolFile> {
+  async transfer(name: string, route: UpstreamRoute, digest: Digest, ahead = false, again = false): Promise<SpoolFile> {
     const existing = this.running.get(digest.value);
     if (existing !== undefined) {
       existing.names.add(name);
-      if (!ahead) this.options.stats.coalesced += 1;
+      if (!ahead && !again) this.options.stats.coalesced += 1;
       return existing.transfer;
     }
-    const running: Running = { transfer: this.begin(route, digest, ahead), names: new Set([name]) };
+    const running: Running = { transfer: this.begin(route, digest, ahead, again), names: new Set([name]) };
     this.running.set(digest.value, running);
     running.transfer.then(
       (transfer) => void (transfer instanceof BlobTransfer ? this.finish(transfer, running, route) : this.follow(transfer, running, route)),
@@ -96,12 +97,12 @@ export class MirrorBlobs {
   }
 
   /** A download of this process, or (another worker leading it) one followed from its spool. */
-  private async begin(route: UpstreamRoute, digest: Digest, ahead: boolean): Promise<SpoolFile> {
+  private async begin(route: UpstreamRoute, digest: Digest, ahead: boolean, again: boolean): Promise<SpoolFile> {
     const { flights, stats } = this.options;
     if (flights !== undefined) {
       const claim = await flights.claim(digest);
       if (!claim.lead) {
-        if (!ahead) stats.coalesced += 1;
+        if (!ahead && !again) stats.coalesced += 1;
         return claim.transfer;
       }
     }

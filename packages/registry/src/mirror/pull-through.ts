@@ -98,14 +98,15 @@ export class PullThrough {
   /** Set by createMirror when eviction runs on a timer. */
   stopMaintenance: (() => void) | undefined;
 
-  async blob(name: string, digest: Digest, route: UpstreamRoute): Promise<MirroredBlob> {
+  /** `again`: the same request asking once more (its download was stored meanwhile): counted once, not twice. */
+  async blob(name: string, digest: Digest, route: UpstreamRoute, again = false): Promise<MirroredBlob> {
     const stored = await this.storedBlob(name, digest, route);
     if (stored !== null) {
-      this.options.stats.hits += 1;
+      if (!again) this.options.stats.hits += 1;
       return { kind: 'stored', descriptor: stored };
     }
     try {
-      return { kind: 'transfer', transfer: await this.options.blobs.transfer(name, route, digest) };
+      return { kind: 'transfer', transfer: await this.options.blobs.transfer(name, route, digest, false, again) };
     } catch (err) {
       throw this.clientError(err, route, `blob ${digest.value}`, () => blobUnknown(digest));
     }

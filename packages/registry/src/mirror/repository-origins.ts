@@ -1,7 +1,9 @@
 // Whether a repository is the team's own (pushed here) or a mirror of an upstream one. A repository the
 // mirror fills carries a marker (`_mirror/upstream`, which registry:2 ignores); a push to a repository takes
 // the marker away, and from then on the name is served from local content only: "a push wins". The answer
-// is remembered per process; another replica's push is seen once that replica's marker removal is read.
+// is remembered per process; another replica's push is seen once that replica's marker removal is read. A
+// repository counts as pushed only once it holds content (read before the marker): with several workers or
+// replicas, one must not take a repository another is just marking for pushed.
 
 import type { StorageDriver } from '../storage/storage-driver.js';
 import { pathFor } from '../storage/path-spec.js';
@@ -9,6 +11,8 @@ import { deleteIfPresent, existsAt } from '../services/link-files.js';
 import { repositoryExists } from '../services/repository-check.js';
 
 type Origin = 'pushed' | 'mirrored';
+
+const CONTENT_DIRS = ['_manifests', '_layers', '_uploads'] as const;
 
 export class RepositoryOrigins {
   private readonly known = new Map<string, Origin>();
@@ -19,13 +23,24 @@ export class RepositoryOrigins {
   async isPushed(name: string): Promise<boolean> {
     const known = this.known.get(name);
     if (known !== undefined) return known === 'pushed';
+    // Content first, the marker second. The mirror writes its marker before any content, so content found
+    // without a marker read after it was pushed; a repository with no content yet (being created by another
+    // worker or replica, or empty) is not taken for a pushed one, and not remembered.
+    if (!(await this.hasContent(name))) return false;
     if (await existsAt(this.driver, pathFor({ kind: 'mirrorMarker', name }))) {
       this.known.set(name, 'mirrored');
       return false;
     }
-    if (!(await repositoryExists(this.driver, name))) return false;
     this.known.set(name, 'pushed');
     return true;
+  }
+
+  /** Manifests, layer links or uploads: what a push creates (a bare repository directory is not enough). */
+  private async hasContent(name: string): Promise<boolean> {
+    if (!(await repositoryExists(this.driver, name))) return false;
+    const root = pathFor({ kind: 'repository', name });
+    for (const part of CONTENT_DIRS) if (await existsAt(this.driver, `${root}/${part}`)) return true;
+    return false;
   }
 
   /** Before the mirror writes into `name`. */

@@ -21,7 +21,7 @@ interface Following {
 
 export class WorkerFlights {
   private nextTicket = 0;
-  private readonly grants = new Map<number, (lead: boolean) => void>();
+  private readonly grants = new Map<number, { digest: Digest; resolve: (claim: Claim) => void }>();
   private readonly following = new Map<string, Following>();
   private readonly listener = (message: unknown): void => {
     if (isRegistryMessage(message)) this.onMessage(message as FlightUpdate);
@@ -32,15 +32,12 @@ export class WorkerFlights {
   }
 
   /** Asks the primary whether this worker downloads `digest` or follows the worker that does. */
-  async claim(digest: Digest): Promise<Claim> {
+  claim(digest: Digest): Promise<Claim> {
     const ticket = this.nextTicket++;
-    const lead = await new Promise<boolean>((resolve) => {
-      this.grants.set(ticket, resolve);
+    return new Promise<Claim>((resolve) => {
+      this.grants.set(ticket, { digest, resolve });
       sendToPrimary({ type: 'registry:flight-claim', digest: digest.value, ticket });
     });
-    if (lead) return { lead: true };
-    const transfer = new Promise<FollowedTransfer>((started, failed) => this.following.set(digest.value, { digest, started, failed }));
-    return { lead: false, transfer };
   }
 
   /** As leader: tells the followers where the spool is and how far the download got, until it ends. */
@@ -96,7 +93,15 @@ export class WorkerFlights {
     if (message.type === 'registry:flight-grant') {
       const grant = this.grants.get(message.ticket);
       this.grants.delete(message.ticket);
-      grant?.(message.lead);
+      if (grant === undefined) return;
+      if (message.lead) {
+        grant.resolve({ lead: true });
+        return;
+      }
+      // Registered now, not when the claimant resumes: the leader's news may come in the same read as the grant.
+      const { digest } = grant;
+      const transfer = new Promise<FollowedTransfer>((started, failed) => this.following.set(digest.value, { digest, started, failed }));
+      grant.resolve({ lead: false, transfer });
       return;
     }
     const following = this.following.get(message.digest);

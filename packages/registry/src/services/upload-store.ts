@@ -1,5 +1,6 @@
-// Blob upload sessions: data and start time live in storage (so any replica can continue an
-// upload); the running hash is a per-process cache, recomputed from storage when it is missing.
+// Blob upload sessions: data and start time live in storage (so any replica or worker can continue an
+// upload); the running hash is a per-process cache, brought forward over bytes another process appended, or
+// recomputed from storage when it is missing.
 import type { SweepGuard } from '../gc/sweep-intent.js';
 import { randomUUID, createHash, type Hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
@@ -182,14 +183,20 @@ export class UploadStore {
     this.hashes.set(id, running);
   }
 
-  /** The running hash at `offset`, from the cache or recomputed by reading the data back. */
+  /**
+   * The running hash at `offset`: from the cache; or the cached one brought forward over the bytes another process
+   * appended since (a PATCH that reached another worker or replica: the data only ever grows); or recomputed by
+   * reading the data back.
+   */
   private async hashAt(name: string, id: string, offset: number, algorithm: DigestAlgorithm): Promise<Hash> {
     const cached = this.hashes.get(id);
     this.hashes.delete(id);
-    if (cached && cached.offset === offset && cached.algorithm === algorithm) return cached.hash;
-    const hash = createHash(algorithm);
-    if (offset > 0) {
-      const stream = await this.driver.reader(pathFor({ kind: 'uploadData', name, id }), 0, offset);
+    const usable = cached !== undefined && cached.algorithm === algorithm && cached.offset <= offset;
+    if (usable && cached.offset === offset) return cached.hash;
+    const hash = usable ? cached.hash : createHash(algorithm);
+    const from = usable ? cached.offset : 0;
+    if (offset > from) {
+      const stream = await this.driver.reader(pathFor({ kind: 'uploadData', name, id }), from, offset - from);
       for await (const chunk of stream) hash.update(chunk as Buffer);
     }
     return hash;

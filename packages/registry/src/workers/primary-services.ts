@@ -49,7 +49,11 @@ export class PrimaryServices {
       if (own !== undefined && notifications !== undefined) registerNotificationMetrics(own, () => notifications.stats());
       const { clusterMetrics } = await import('./worker-metrics.js');
       const path = config.http.debug?.prometheus.path ?? '/metrics';
-      const vars = () => ({ workers: pool().pids() });
+      const vars = async (): Promise<Record<string, unknown>> => {
+        const workers = await pool().vars();
+        const mirrors = workers.flatMap((worker) => (worker.mirror === undefined ? [] : [worker.mirror]));
+        return { workers, ...(mirrors.length > 0 ? { mirror: sumCounters(mirrors) } : {}) };
+      };
       const debug: RunningListener = await startDebugServer({ host: debugListen.host ?? '::', port: debugListen.port }, readiness, log, vars, { path, metrics: clusterMetrics(own, () => pool().serving()) });
       closers.push(() => debug.close());
       log.info({ url: debug.url, metrics: path }, `debug server listening (/debug/health, /debug/vars, ${path})`);
@@ -67,6 +71,7 @@ export class PrimaryServices {
         this.alerter?.fromLog({ ...message.fields, worker: index }, message.message);
         return;
       case 'registry:ready':
+      case 'registry:vars':
         return;
       default:
         this.flights.handle(index, message);
@@ -80,4 +85,11 @@ export class PrimaryServices {
     await this.alerter?.close();
     this.log.debug('primary services closed');
   }
+}
+
+/** The workers' counters added up, name by name. */
+function sumCounters(all: Array<Record<string, number>>): Record<string, number> {
+  const sum: Record<string, number> = {};
+  for (const counters of all) for (const [name, value] of Object.entries(counters)) sum[name] = (sum[name] ?? 0) + value;
+  return sum;
 }

@@ -7,10 +7,18 @@ export type WorkerMessage =
   | { type: 'registry:ready'; url: string }
   | { type: 'registry:notify'; endpoint: string; event: string }
   | { type: 'registry:alert'; fields: Record<string, unknown>; message: string }
+  | { type: 'registry:vars'; id: number; vars: WorkerVars }
   | FlightRequest;
 
+/** A worker's figures for the primary's /debug/vars. */
+export interface WorkerVars {
+  memory: NodeJS.MemoryUsage;
+  /** The mirror's counters (MirrorStats), when mirror mode is on. */
+  mirror?: Record<string, number>;
+}
+
 /** Primary → worker. */
-export type PrimaryMessage = { type: 'registry:shutdown' } | FlightUpdate;
+export type PrimaryMessage = { type: 'registry:shutdown' } | { type: 'registry:vars-request'; id: number } | FlightUpdate;
 
 /** A worker asks to download a blob, says how its download goes, or lets go of one it followed. */
 export type FlightRequest =
@@ -40,7 +48,8 @@ export type FlightUpdate =
   | { type: 'registry:flight-progress'; digest: string; written: number; verified: boolean }
   | FlightEnded;
 
-export function isRegistryMessage(message: unknown): message is { type: string } {
+/** One of ours (the other side is trusted: it is this program, forked by it or forking it). */
+export function isRegistryMessage(message: unknown): message is WorkerMessage | PrimaryMessage {
   return typeof message === 'object' && message !== null && typeof (message as { type?: unknown }).type === 'string' && (message as { type: string }).type.startsWith('registry:');
 }
 

@@ -3,7 +3,7 @@
 // dies (the same index, with a growing pause if it keeps dying), and at shutdown asks all of them to drain.
 import cluster, { type Worker } from 'node:cluster';
 import { CodedError, type Logger } from '@private-registry/core';
-import { isRegistryMessage, type PrimaryMessage, type WorkerMessage } from './worker-messages.js';
+import { isRegistryMessage, type PrimaryMessage, type WorkerMessage, type WorkerVars } from './worker-messages.js';
 import { workerEnv } from './worker-role.js';
 
 /** A worker that died before it served: the registry cannot start (the worker said why on stderr). */
@@ -27,6 +27,7 @@ export interface WorkerPoolOptions {
   onExit?: (index: number) => void;
 }
 
+const VARS_TIMEOUT_MS = 1_000;
 const RESTART_MIN_MS = 1_000;
 const RESTART_MAX_MS = 30_000;
 /** A worker that lived this long before it died resets the restart pause. */
@@ -45,6 +46,7 @@ export class WorkerPool {
   private readonly pauses = new Map<number, number>();
   private readonly restarts = new Set<NodeJS.Timeout>();
   private stopping = false;
+  private nextVarsId = 0;
   /** Set once every worker served: from then on a worker that dies is replaced. */
   private started = false;
 
@@ -67,6 +69,30 @@ export class WorkerPool {
   /** The workers that serve now. */
   serving(): Worker[] {
     return [...this.slots.values()].filter((slot) => slot.ready && slot.worker.isConnected()).map((slot) => slot.worker);
+  }
+
+  /** Every serving worker's /debug/vars figures (a worker that does not answer within a second is left out). */
+  async vars(): Promise<Array<{ index: number; pid: number | undefined } & Partial<WorkerVars>>> {
+    const id = this.nextVarsId++;
+    const asked = [...this.slots.entries()].filter(([, slot]) => slot.ready && slot.worker.isConnected());
+    return Promise.all(
+      asked.map(
+        ([index, { worker }]) =>
+          new Promise<{ index: number; pid: number | undefined } & Partial<WorkerVars>>((resolve) => {
+            const done = (vars: Partial<WorkerVars>): void => {
+              clearTimeout(timer);
+              worker.off('message', onMessage);
+              resolve({ index, pid: worker.process.pid, ...vars });
+            };
+            const timer = setTimeout(() => done({}), VARS_TIMEOUT_MS);
+            const onMessage = (message: unknown): void => {
+              if (isRegistryMessage(message) && message.type === 'registry:vars' && message.id === id) done(message.vars);
+            };
+            worker.on('message', onMessage);
+            worker.send({ type: 'registry:vars-request', id } satisfies PrimaryMessage);
+          }),
+      ),
+    );
   }
 
   send(index: number, message: PrimaryMessage): void {
@@ -118,6 +144,7 @@ export class WorkerPool {
       worker.on('message', (message: unknown) => {
         if (!isRegistryMessage(message)) return;
         const typed = message as WorkerMessage;
+        if (typed.type === 'registry:vars') return;
         if (typed.type === 'registry:ready') {
           slot.ready = true;
           resolve();

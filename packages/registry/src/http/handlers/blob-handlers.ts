@@ -39,7 +39,7 @@ async function sendBlob(ctx: RequestContext, digest: Digest): Promise<number | u
     // A download that finishes between joining it and opening its spool has become the stored blob (the spool
     // renamed into storage): asked again, the mirror links and answers that (or a new download, once more).
     for (let attempt = 0; ; attempt++) {
-      const found = await mirror.blob(ctx.name, digest, route);
+      const found = await mirror.blob(ctx.name, digest, route, attempt > 0);
       if (found.kind !== 'transfer') break;
       if (await sendFromTransfer(ctx, found.transfer, common, attempt > 0)) return found.transfer.size;
     }
