@@ -55,7 +55,9 @@ describe('mirror mode: the blobs of a cold pull fetched ahead @e2e', function ()
   async function startMirror(prefetch?: number): Promise<{ mirror: RegistryProcess; vars: () => Promise<Record<string, number>> }> {
     const debugPort = await freePort();
     const mirror = await startRegistryProcess({
-      config: { proxy: { remoteurl: proxy.url, ...(prefetch === undefined ? {} : { prefetch }) }, http: { debug: { addr: `127.0.0.1:${debugPort}` } } },
+      // One worker: the prefetcher lives in the worker that served the manifest, and these tests count its queue
+      // against one client connection (across workers the one download per blob is workers.test.ts's).
+      config: { proxy: { remoteurl: proxy.url, ...(prefetch === undefined ? {} : { prefetch }) }, http: { workers: 1, debug: { addr: `127.0.0.1:${debugPort}` } } },
     });
     const vars = async (): Promise<Record<string, number>> => ((await (await fetch(`http://127.0.0.1:${debugPort}/debug/vars`)).json()) as { mirror: Record<string, number> }).mirror;
     return { mirror, vars };

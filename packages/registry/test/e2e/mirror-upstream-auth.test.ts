@@ -45,7 +45,9 @@ async function authenticatedUpstream(
 
 /** Our registry mirroring `upstream` (distribution's `proxy.remoteurl`, or `proxy` as given), logging at debug. */
 function startMirror(upstream: ReferenceRegistry, credentials: { username: string; password: string } | undefined, proxy?: JsonObject): Promise<RegistryProcess> {
-  return startRegistryProcess({ config: { log: { level: 'debug' }, proxy: proxy ?? { remoteurl: upstream.url, tagrevalidate: '0s', ...credentials } } });
+  // One worker: tokens are cached per process, and these tests count the token requests (with N workers, up to
+  // N tokens per scope while they are valid).
+  return startRegistryProcess({ config: { log: { level: 'debug' }, http: { workers: 1 }, proxy: proxy ?? { remoteurl: upstream.url, tagrevalidate: '0s', ...credentials } } });
 }
 
 interface OciErrorBody {

@@ -46,7 +46,10 @@ describe('mirror mode with the reference registry as upstream @e2e', function ()
     upstream = await startReferenceRegistry();
     const debugPort = await freePort();
     debugUrl = `http://127.0.0.1:${debugPort}`;
-    mirror = await startRegistryProcess({ config: { proxy: { remoteurl: upstream.url }, http: { debug: { addr: `127.0.0.1:${debugPort}` } } } });
+    // One worker: these tests count upstream requests that are per process (a tag's revalidation time, the
+    // manifest fetch shared by concurrent clients). Across workers only the one download per blob is shared
+    // (workers.test.ts); each worker revalidates a tag and fetches a manifest once for itself.
+    mirror = await startRegistryProcess({ config: { proxy: { remoteurl: upstream.url }, http: { workers: 1, debug: { addr: `127.0.0.1:${debugPort}` } } } });
   });
   after(cleanupTestbed);
 
