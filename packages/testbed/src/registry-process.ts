@@ -82,6 +82,9 @@ export async function startRegistryProcess(options: RegistryProcessOptions = {})
     // /healthz answers 200 with auth on too (/v2/ is 401 then).
     if (scheme === 'http') await waitForHttp(`${url}/healthz`, { timeoutMs: 15_000, process: child });
     else await child.waitForLog('registry listening', { timeoutMs: 15_000 });
+    // With several workers (http.workers) the first one answers before the others serve: tests start once all
+    // do, so that which worker a connection reaches never depends on how fast the machine is.
+    if (/"worker":\d/.test(await child.readLog())) await child.waitForLog(/"msg":"\d+ workers serving"/, { timeoutMs: 15_000 });
   } catch (err) {
     await child.stop({ graceMs: 1_000 });
     throw err;

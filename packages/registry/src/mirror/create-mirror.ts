@@ -55,7 +55,24 @@ export function createMirror(options: MirrorOptions, services: RegistryServices,
     'mirror mode on',
   );
   const prefetch = new BlobPrefetch({ mirrorBlobs: blobs, blobs: services.blobs, log: mirrorLog, concurrency: options.proxy.prefetch });
-  const mirror = new PullThrough({ services, router: new UpstreamRouter(clients), origins, blobs, prefetch, stats, ledger, log: mirrorLog, tagRevalidateMs: options.proxy.tagRevalidateMs });
+  const shared = options.flights;
+  const mirror = new PullThrough({
+    services,
+    router: new UpstreamRouter(clients),
+    origins,
+    blobs,
+    prefetch,
+    stats,
+    ledger,
+    log: mirrorLog,
+    tagRevalidateMs: options.proxy.tagRevalidateMs,
+    ...(shared === undefined ? {} : { announceTagCheck: (key: string, at: number) => shared.announceTagCheck(key, at) }),
+  });
+  if (shared !== undefined) {
+    shared.onTagChecked = (key, at) => mirror.tagChecked(key, at);
+    shared.onPushed = (name) => origins.pushedElsewhere(name);
+    origins.onPushed = (name) => shared.announcePushed(name);
+  }
   if (housekeeping && (cache.maxBytes !== undefined || cache.maxIdleMs !== undefined)) {
     const eviction = new CacheEviction({ driver: services.driver, services, origins, ledger, limits: cache, log: mirrorLog });
     mirror.stopMaintenance = scheduleEviction(eviction, cache.intervalMs, mirrorLog);

@@ -45,6 +45,8 @@ export interface PullThroughOptions {
   log: Logger;
   tagRevalidateMs: number;
   now?: () => number;
+  /** Under http.workers: tells the other workers when a tag was confirmed upstream (they skip asking too). */
+  announceTagCheck?: (key: string, at: number) => void;
 }
 
 const ACCEPT_MANIFESTS = MANIFEST_MEDIA_TYPES.join(', ');
@@ -193,6 +195,12 @@ export class PullThrough {
     return flight.result;
   }
 
+  /** A tag confirmed upstream at `at`, here (`ours`: told to the other workers) or by another worker. */
+  tagChecked(key: string, at: number, ours = false): void {
+    if ((this.tagCheckedAt.get(key) ?? 0) < at) this.tagCheckedAt.set(key, at);
+    if (ours) this.options.announceTagCheck?.(key, at);
+  }
+
   /** One HEAD upstream: the cached manifest if the tag still names it, else the new one fetched and cached. */
   private async revalidate(name: string, tag: string, route: UpstreamRoute, key: string, local: MirroredManifest | undefined): Promise<MirroredManifest> {
     const { stats, log } = this.options;
@@ -201,13 +209,13 @@ export class PullThrough {
       const head = await route.client.request({ method: 'HEAD', remoteName: route.remoteName, path: `manifests/${tag}`, headers: { Accept: ACCEPT_MANIFESTS } });
       const upstreamDigest = tryParseDigest(head.headers.get('docker-content-digest') ?? '');
       if (local !== undefined && upstreamDigest !== null && upstreamDigest.value === local.digest.value) {
-        this.tagCheckedAt.set(key, this.now());
+        this.tagChecked(key, this.now(), true);
         stats.hits += 1;
         return local;
       }
       stats.misses += 1;
       const fetched = await this.fetchManifest(name, route, upstreamDigest?.value ?? tag, tag);
-      this.tagCheckedAt.set(key, this.now());
+      this.tagChecked(key, this.now(), true);
       return fetched;
     } catch (err) {
       if (err instanceof UpstreamError && err.code !== 'UPSTREAM_NOT_FOUND' && local !== undefined) {

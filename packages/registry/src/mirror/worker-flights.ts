@@ -1,6 +1,8 @@
 // A worker's side of the mirror's one-download-per-blob across workers (see workers/flight-coordinator.ts): claims
 // a digest from the primary before downloading it; as leader, reports its spool and progress; as follower, gets a
-// FollowedTransfer that reads the leader's spool.
+// FollowedTransfer that reads the leader's spool. It also carries the mirror's tag checks between workers, so
+// that tagrevalidate holds for the registry, not for each worker, and pushes, so that "a push wins" at once on
+// every worker.
 import type { Digest } from '../oci/digest.js';
 import { isRegistryMessage, sendToPrimary, type FlightEnded, type FlightUpdate } from '../workers/worker-messages.js';
 import type { BlobTransfer } from './blob-transfer.js';
@@ -23,8 +25,15 @@ export class WorkerFlights {
   private nextTicket = 0;
   private readonly grants = new Map<number, { digest: Digest; resolve: (claim: Claim) => void }>();
   private readonly following = new Map<string, Following>();
+  /** Where tag checks announced by other workers go (the PullThrough's tagChecked). */
+  onTagChecked: ((key: string, at: number) => void) | undefined;
+  /** Where pushes announced by other workers go (RepositoryOrigins.pushedElsewhere). */
+  onPushed: ((name: string) => void) | undefined;
   private readonly listener = (message: unknown): void => {
-    if (isRegistryMessage(message)) this.onMessage(message as FlightUpdate);
+    if (!isRegistryMessage(message)) return;
+    if (message.type === 'registry:tag-checked') this.onTagChecked?.(message.key, message.at);
+    else if (message.type === 'registry:pushed') this.onPushed?.(message.name);
+    else this.onMessage(message as FlightUpdate);
   };
 
   constructor() {
@@ -83,6 +92,16 @@ export class WorkerFlights {
       }
     }
     sendToPrimary(message);
+  }
+
+  /** Tells the other workers that a tag was confirmed upstream now (they need not ask until it is stale). */
+  announceTagCheck(key: string, at: number): void {
+    sendToPrimary({ type: 'registry:tag-checked', key, at });
+  }
+
+  /** Tells the other workers that a push made `name` the team's own. */
+  announcePushed(name: string): void {
+    sendToPrimary({ type: 'registry:pushed', name });
   }
 
   close(): void {

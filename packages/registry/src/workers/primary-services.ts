@@ -13,7 +13,7 @@ import { startDebugServer } from '../debug-server.js';
 import type { RunningListener } from '../http-listener.js';
 import { openStorage } from '../storage/create-driver.js';
 import { StorageReadiness } from '../storage/storage-readiness.js';
-import type { WorkerMessage } from './worker-messages.js';
+import type { PrimaryMessage, WorkerMessage } from './worker-messages.js';
 import { FlightCoordinator } from './flight-coordinator.js';
 import type { WorkerPool } from './worker-pool.js';
 
@@ -23,6 +23,7 @@ export class PrimaryServices {
     private readonly alerter: Alerter | undefined,
     private readonly notifications: NotificationBus | undefined,
     readonly flights: FlightCoordinator,
+    private readonly pool: () => WorkerPool,
     private readonly closers: Array<() => Promise<void> | void>,
   ) {}
 
@@ -58,7 +59,7 @@ export class PrimaryServices {
       closers.push(() => debug.close());
       log.info({ url: debug.url, metrics: path }, `debug server listening (/debug/health, /debug/vars, ${path})`);
     }
-    return new PrimaryServices(log, alerter, notifications, flights, closers);
+    return new PrimaryServices(log, alerter, notifications, flights, pool, closers);
   }
 
   /** A worker's message about something the primary holds. */
@@ -73,9 +74,19 @@ export class PrimaryServices {
       case 'registry:ready':
       case 'registry:vars':
         return;
+      case 'registry:tag-checked':
+      case 'registry:pushed':
+        this.broadcast(index, message);
+        return;
       default:
         this.flights.handle(index, message);
     }
+  }
+
+  /** To every worker but `from`. */
+  private broadcast(from: number, message: PrimaryMessage): void {
+    const pool = this.pool();
+    for (const { index } of pool.pids()) if (index !== from) pool.send(index, message);
   }
 
   /** After the workers are gone: their last events reach the disk, pending alerts are sent. */

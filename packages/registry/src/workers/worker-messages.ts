@@ -8,7 +8,22 @@ export type WorkerMessage =
   | { type: 'registry:notify'; endpoint: string; event: string }
   | { type: 'registry:alert'; fields: Record<string, unknown>; message: string }
   | { type: 'registry:vars'; id: number; vars: WorkerVars }
+  | TagChecked
+  | RepositoryPushed
   | FlightRequest;
+
+/** A push made `name` the team's own (its mirror marker removed): no worker routes it upstream any more. */
+export interface RepositoryPushed {
+  type: 'registry:pushed';
+  name: string;
+}
+
+/** The mirror confirmed a tag with its upstream at `at` (ms): every worker may skip asking until it is stale. */
+export interface TagChecked {
+  type: 'registry:tag-checked';
+  key: string;
+  at: number;
+}
 
 /** A worker's figures for the primary's /debug/vars. */
 export interface WorkerVars {
@@ -18,7 +33,7 @@ export interface WorkerVars {
 }
 
 /** Primary → worker. */
-export type PrimaryMessage = { type: 'registry:shutdown' } | { type: 'registry:vars-request'; id: number } | FlightUpdate;
+export type PrimaryMessage = { type: 'registry:shutdown' } | { type: 'registry:vars-request'; id: number } | TagChecked | RepositoryPushed | FlightUpdate;
 
 /** A worker asks to download a blob, says how its download goes, or lets go of one it followed. */
 export type FlightRequest =

@@ -46,9 +46,9 @@ describe('mirror mode with the reference registry as upstream @e2e', function ()
     upstream = await startReferenceRegistry();
     const debugPort = await freePort();
     debugUrl = `http://127.0.0.1:${debugPort}`;
-    // One worker: these tests count upstream requests that are per process (a tag's revalidation time, the
-    // manifest fetch shared by concurrent clients). Across workers only the one download per blob is shared
-    // (workers.test.ts); each worker revalidates a tag and fetches a manifest once for itself.
+    // One worker: these tests count upstream manifest requests, and concurrent clients share one manifest fetch per
+    // process. Across workers the one download per blob (workers.test.ts) and tag revalidation times are shared;
+    // a manifest nobody has yet is fetched once by each worker that is asked for it at the same moment.
     mirror = await startRegistryProcess({ config: { proxy: { remoteurl: upstream.url }, http: { workers: 1, debug: { addr: `127.0.0.1:${debugPort}` } } } });
   });
   after(cleanupTestbed);

@@ -145,7 +145,8 @@ describe('storage checked at startup @e2e', function () {
       const port = await freePort();
       const url = `http://127.0.0.1:${port}`;
       const bucket = 'comes-up-later';
-      const config = await configFile(dir, { http: { addr: `127.0.0.1:${port}` }, storage: { ...s3Storage(s3, { bucket, regionendpoint: endpoint }), delete: { enabled: true } } });
+      // One worker: each process checks the store and says so once (with N workers, N lines, each naming its worker).
+      const config = await configFile(dir, { http: { addr: `127.0.0.1:${port}`, workers: 1 }, storage: { ...s3Storage(s3, { bucket, regionendpoint: endpoint }), delete: { enabled: true } } });
       const child = await spawnCli(['serve', config], { cwd: dir });
       await waitForHttp(`${url}/healthz`, { timeoutMs: 30_000, process: child });
 
