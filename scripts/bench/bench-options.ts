@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MiB } from './statistics.js';
 
-export const MEASURE_GROUPS = ['push', 'pull', 'requests', 'auth', 'rss', 'limits', 'mirror', 's3', 'gc', 'catalog', 'cpu', 'mixed'] as const;
+export const MEASURE_GROUPS = ['push', 'pull', 'requests', 'auth', 'rss', 'limits', 'mirror', 's3', 'gc', 'catalog', 'cpu', 'mixed', 'workers'] as const;
 export type MeasureGroup = (typeof MEASURE_GROUPS)[number];
 
 export interface BenchOptions {
@@ -48,6 +48,8 @@ const USAGE = `usage: node --import tsx scripts/bench/run.ts [options]
                         mixed: 64 clients for 30 s (10 s with --quick), ¾ pulling 1–64 MiB blobs, ¼ pushing 1–16 MiB
                         cpu: push and pull (the same runs) with the server's CPU seconds per GiB
                         catalog: _catalog pages at 10,000 and 100,000 repositories (10,000 with --quick), tags/list of 10,000 tags
+                        workers: manifest GET and blob HEAD rates and server CPU per 10,000 requests, ours with
+                        http.workers 1 and 2 and the reference (mixed also runs ours with 2 workers)
                         auth: GET manifest by tag, ours open / htpasswd (Basic) / built-in token (Bearer), reference open / htpasswd
   --runs N              measured runs per figure, median reported (default 3)
   --ours-reference      run a second reference registry as "ours" (A/A check of the bench's noise)

@@ -1,7 +1,7 @@
 // The machine is shared (other builds and tests run beside the bench): measures how much CPU went
 // to processes other than the bench, its children and the registries during a run, and waits for a
 // quiet moment before each run.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { sleep } from './statistics.js';
 
 interface CpuSnapshot {
@@ -38,14 +38,35 @@ function processJiffies(pid: number | 'self', withChildren: boolean): number {
 /** Kernel clock ticks per second, the unit of /proc/<pid>/stat's times (USER_HZ: 100 on every Linux we run). */
 const USER_HZ = 100;
 
-/** CPU seconds (user + system) one process has used so far; 0 once it has ended. */
+/** `pid` and its descendants (a registry's http.workers are its children), from /proc/<pid>/task/<tid>/children. */
+export function processTree(pid: number): number[] {
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) {
+    let tasks: string[] = [];
+    try {
+      tasks = readdirSync(`/proc/${tree[i]}/task`);
+    } catch {
+      continue; // ended
+    }
+    for (const task of tasks) {
+      try {
+        for (const child of readFileSync(`/proc/${tree[i]}/task/${task}/children`, 'utf8').trim().split(/\s+/)) if (child !== '') tree.push(Number(child));
+      } catch {
+        // the task ended
+      }
+    }
+  }
+  return tree;
+}
+
+/** CPU seconds (user + system) a process and its running descendants have used so far; 0 once it has ended. */
 export function processCpuSeconds(pid: number): number {
-  return processJiffies(pid, false) / USER_HZ;
+  return processTree(pid).reduce((sum, member) => sum + processJiffies(member, false), 0) / USER_HZ;
 }
 
 export function cpuSnapshot(pids: readonly number[]): CpuSnapshot {
   const machine = machineJiffies();
-  const accounted = processJiffies('self', true) + pids.reduce((sum, pid) => sum + processJiffies(pid, false), 0);
+  const accounted = processJiffies('self', true) + pids.reduce((sum, pid) => sum + processCpuSeconds(pid) * USER_HZ, 0);
   return { machineBusy: machine.busy, machineTotal: machine.total, accounted };
 }
 

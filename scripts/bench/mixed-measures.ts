@@ -60,7 +60,8 @@ async function mixedRun(side: Side, pulls: readonly TestBlob[], pushes: TestBlob
   return result;
 }
 
-export async function measureMixed(sides: readonly Side[], settings: MixedSettings): Promise<Figure[]> {
+/** `variant`: an id prefix and label suffix for another configuration of ours (2 workers). */
+export async function measureMixed(sides: readonly Side[], settings: MixedSettings, variant = { id: 'mixed', label: '' }): Promise<Figure[]> {
   const maxPull = Math.min(64 * MiB, settings.fileBytes);
   const pulls: TestBlob[] = [];
   for (let i = 0; i < PULL_SET; i += 1) {
@@ -89,13 +90,13 @@ export async function measureMixed(sides: readonly Side[], settings: MixedSettin
     if (pushes.length === 0) progress(`  ${side.kind}: the push pool ran dry before the end of the run`);
     return value.bytes / MB / settings.seconds;
   });
-  const label = `${settings.clients} clients for ${settings.seconds} s (¾ pulling 1–${maxPull / MiB} MiB, ¼ pushing 1–16 MiB)`;
+  const label = `${settings.clients} clients for ${settings.seconds} s (¾ pulling 1–${maxPull / MiB} MiB, ¼ pushing 1–16 MiB)${variant.label}`;
   const max = (values: number[]): number => Math.max(...values);
   return [
-    { id: 'mixed.throughput', label: `${label}: total`, unit: 'MB/s', better: 'higher', ...throughput },
-    { id: 'mixed.p50', label: `${label}: request latency p50`, unit: 'ms', better: 'lower', ...p50.samples(throughput) },
-    { id: 'mixed.p99', label: `${label}: request latency p99`, unit: 'ms', better: 'lower', ...p99.samples(throughput) },
-    { id: 'mixed.errors', label: `${label}: failed requests (must be 0)`, unit: 'count', better: 'lower', ...errors.samples(throughput, max) },
-    { id: 'mixed.rss', label: `${label}: server peak RSS`, unit: 'MB', better: 'lower', ...rss.samples(throughput, max) },
+    { id: `${variant.id}.throughput`, label: `${label}: total`, unit: 'MB/s', better: 'higher', ...throughput },
+    { id: `${variant.id}.p50`, label: `${label}: request latency p50`, unit: 'ms', better: 'lower', ...p50.samples(throughput) },
+    { id: `${variant.id}.p99`, label: `${label}: request latency p99`, unit: 'ms', better: 'lower', ...p99.samples(throughput) },
+    { id: `${variant.id}.errors`, label: `${label}: failed requests (must be 0)`, unit: 'count', better: 'lower', ...errors.samples(throughput, max) },
+    { id: `${variant.id}.rss`, label: `${label}: server peak RSS`, unit: 'MB', better: 'lower', ...rss.samples(throughput, max) },
   ];
 }

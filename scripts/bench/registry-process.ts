@@ -46,6 +46,8 @@ export interface RegistryConfigOptions {
   s3?: S3Storage;
   /** An `auth` section: htpasswd users (both kinds), and our built-in token service (ours only). */
   auth?: AuthSection;
+  /** Ours: http.workers (1 unless told, so that figures compare with earlier runs; the default is one per core). */
+  workers?: number;
 }
 
 /** `auth.htpasswd`, and optionally `auth.token` with `builtin` (our token service; distribution 2.8 has none). */
@@ -98,11 +100,13 @@ function storageLines(dataDir: string, s3: S3Storage | undefined): string[] {
 }
 
 /** distribution's config format; ours reads the same keys. Access log off (unless asked), errors only. */
-function configYaml(port: number, dataDir: string, options: RegistryConfigOptions = {}): string {
+function configYaml(port: number, dataDir: string, options: RegistryConfigOptions = {}, ours = true): string {
+  const workers = options.workers ?? 1;
   return [
     'version: 0.1',
     'log:',
-    '  level: error',
+    // With workers, "N workers serving" (info) says when all of them serve; requests log nothing either way.
+    `  level: ${workers > 1 ? 'info' : 'error'}`,
     '  accesslog:',
     `    disabled: ${options.accessLog === true ? 'false' : 'true'}`,
     'storage:',
@@ -111,6 +115,7 @@ function configYaml(port: number, dataDir: string, options: RegistryConfigOption
     '    enabled: true',
     'http:',
     `  addr: 127.0.0.1:${port}`,
+    ...(ours ? [`  workers: ${workers}`] : []),
     ...(options.proxyRemoteUrl === undefined ? [] : ['proxy:', `  remoteurl: ${JSON.stringify(options.proxyRemoteUrl)}`]),
     ...authLines(options.auth),
     '',
@@ -145,7 +150,7 @@ export class RegistryProcess {
     const dataDir = join(dir, 'data');
     const configPath = join(dir, 'config.yml');
     const logPath = join(dir, 'server.log');
-    await writeFile(configPath, configYaml(port, dataDir, config));
+    await writeFile(configPath, configYaml(port, dataDir, config, implementation === 'private-registry'));
     const [command, args] =
       implementation === 'docker-registry'
         ? ['docker-registry', ['serve', configPath]]
@@ -163,17 +168,18 @@ export class RegistryProcess {
     live.add(child);
     child.once('exit', () => live.delete(child));
     const registry = new RegistryProcess(kind, implementation, `http://127.0.0.1:${port}`, dataDir, logPath, child);
-    await registry.waitReady(15_000);
+    await registry.waitReady(15_000, implementation === 'private-registry' && (config.workers ?? 1) > 1);
     return registry;
   }
 
-  private async waitReady(timeoutMs: number): Promise<void> {
+  /** `allWorkers`: also wait for the primary's "N workers serving" (the first worker answers before the rest). */
+  private async waitReady(timeoutMs: number, allWorkers = false): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (this.child.exitCode !== null || this.child.signalCode !== null) {
         throw new Error(`${this.kind} registry exited during startup:\n${this.logTail()}`);
       }
-      if (await probe(`${this.baseUrl}/v2/`)) return;
+      if ((await probe(`${this.baseUrl}/v2/`)) && (!allWorkers || / workers serving"/.test(this.logTail(200)))) return;
       await sleep(50);
     }
     throw new Error(`${this.kind} registry not ready after ${timeoutMs} ms:\n${this.logTail()}`);

@@ -13,6 +13,7 @@ import { progress, setQuietWait, type Figure, type Limit, type Side } from './fi
 import { measureGc } from './gc-measures.js';
 import { measureLimits } from './limit-measures.js';
 import { measureMixed } from './mixed-measures.js';
+import { measureWorkers } from './workers-measures.js';
 import { measureMirror } from './mirror-measures.js';
 import { measurePulls } from './pull-measures.js';
 import { measurePushes } from './push-measures.js';
@@ -112,6 +113,19 @@ async function main(): Promise<void> {
       const settings = { file: blobFile, fileBytes: options.blobBytes, clients: options.mixedClients, seconds: options.mixedSeconds, runs: options.runs };
       figures.push(...(await measureMixed(sides, settings)));
       settle();
+      // Ours with 2 workers against the same reference (its store already holds the preloaded blobs).
+      const reference = sides.find((side) => side.kind === 'reference');
+      if (reference !== undefined) {
+        const registry = await RegistryProcess.start('ours', implementations.ours, join(temp, 'ours-2-workers'), [], { workers: 2 });
+        try {
+          progress(`ours with 2 workers: pid ${registry.pid} at ${registry.baseUrl}`);
+          const two: Side = { kind: 'ours', registry, client: new RegistryClient(registry.baseUrl) };
+          figures.push(...(await measureMixed([two, reference], settings, { id: 'mixed-2-workers', label: ', ours with 2 workers' })));
+        } finally {
+          await registry.stop();
+        }
+        settle();
+      }
     }
     for (const side of sides) await side.registry.stop();
     sides = [];
@@ -158,6 +172,10 @@ async function main(): Promise<void> {
     }
     if (options.only.has('catalog')) {
       figures.push(...(await measureCatalog({ dir: temp, runs: options.runs, sizes: options.catalogSizes, tags: 10_000, implementations })));
+    }
+    if (options.only.has('workers')) {
+      figures.push(...(await measureWorkers({ ...load, dir: join(temp, 'workers'), implementations })));
+      settle();
     }
     if (options.only.has('s3')) {
       const s3 = await measureS3({ file: blobFile, blobBytes: options.blobBytes, runs: options.runs, implementations, dir: temp });

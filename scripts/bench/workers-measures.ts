@@ -1,0 +1,88 @@
+// http.workers: ours with one worker and with two, and the reference, in the same run. Small requests under load
+// (wrk for a manifest GET, ab for a blob HEAD, as the requests group), requests/s and the server's CPU seconds per
+// 10,000 requests (all of its processes: the primary and its workers). On this 2-core machine the load generator
+// takes a core too, so requests/s cannot double; CPU per request is the machine-independent figure.
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { processCpuSeconds } from './cpu-accounting.js';
+import { measurePair, PerRun, progress, type Figure, type RunLabel, type Side } from './figures.js';
+import { runLoad, type LoadSettings, type LoadTarget } from './load-generator.js';
+import { RegistryClient } from './registry-client.js';
+import { RegistryProcess, type RegistryImplementation, type RegistryKind } from './registry-process.js';
+import { pushSmallImage } from './request-measures.js';
+
+export interface WorkersSettings extends LoadSettings {
+  warmupSeconds: number;
+  runs: number;
+  scratchDir: string;
+  dir: string;
+  implementations: Record<RegistryKind, RegistryImplementation>;
+}
+
+const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+
+/** One load run on `side`: its requests/s, and its server CPU per 10,000 requests into `cpu`. */
+async function loadRun(side: Side, run: RunLabel, target: LoadTarget, settings: WorkersSettings, cpu: PerRun, errors: string[]): Promise<number> {
+  const seconds = run === 'warmup' ? settings.warmupSeconds : settings.seconds;
+  const before = processCpuSeconds(side.registry.pid);
+  const result = await runLoad(side.registry.baseUrl, target, { ...settings, seconds }, settings.scratchDir);
+  const used = processCpuSeconds(side.registry.pid) - before;
+  cpu.add(side, run, (used / (result.requestsPerSecond * seconds)) * 10_000);
+  if (result.errors) errors.push(`${side.registry.kind}: ${result.errors}`);
+  return result.requestsPerSecond;
+}
+
+/** A pair of registries measured against each other: `ours` and `against` (the reference, or ours with one worker). */
+async function comparePair(
+  ours: Side,
+  against: Side,
+  target: LoadTarget,
+  settings: WorkersSettings,
+  id: string,
+  label: string,
+  note: string,
+): Promise<Figure[]> {
+  const cpu = new PerRun();
+  const errors: string[] = [];
+  const rate = await measurePair([ours, against], settings.runs, (side, run) => loadRun(side, run, target, settings, cpu, errors));
+  for (const error of errors) console.error(`  ! ${error}`);
+  const errorNote = errors.length > 0 ? `; errors during load: ${errors.join(' | ')}` : '';
+  return [
+    { id: `${id}.rate`, label: `${label}: requests/s`, unit: 'req/s', better: 'higher', ...rate, note: `${note}${errorNote}` },
+    { id: `${id}.cpu`, label: `${label}: server CPU s per 10,000 requests`, unit: 's', better: 'lower', ...cpu.samples(rate), note },
+  ];
+}
+
+export async function measureWorkers(settings: WorkersSettings): Promise<Figure[]> {
+  const started: RegistryProcess[] = [];
+  try {
+    const start = async (kind: RegistryKind, implementation: RegistryImplementation, name: string, workers: number): Promise<Side> => {
+      const registry = await RegistryProcess.start(kind, implementation, join(settings.dir, name), [], { workers });
+      started.push(registry);
+      progress(`workers: ${name}: ${implementation} pid ${registry.pid} at ${registry.baseUrl}`);
+      return { kind, registry, client: new RegistryClient(registry.baseUrl) };
+    };
+    const two = await start('ours', settings.implementations.ours, 'ours-2-workers', 2);
+    // Ours with one worker stands on the "reference" side of its pair: the table's ratio is then 2 workers / 1.
+    const one = await start('reference', settings.implementations.ours, 'ours-1-worker', 1);
+    const reference = await start('reference', settings.implementations.reference, 'reference', 1);
+    const layer = randomBytes(4096);
+    let layerDigest = '';
+    for (const side of [two, one, reference]) layerDigest = (await pushSmallImage(side, layer)).layerDigest;
+    const targets: Array<{ target: LoadTarget; label: string }> = [
+      { target: { id: 'workers-manifest', method: 'GET', path: '/v2/bench/small/manifests/latest', headers: { Accept: OCI_MANIFEST } }, label: 'GET manifest by tag (OCI)' },
+      { target: { id: 'workers-blob-head', method: 'HEAD', path: `/v2/bench/small/blobs/${layerDigest}`, headers: {} }, label: 'HEAD blob (ab)' },
+    ];
+    const figures: Figure[] = [];
+    for (const { target, label } of targets) {
+      const shape = `${settings.connections} connections, ${settings.seconds} s runs`;
+      progress(`workers: ${label}, ${shape}: ours with 2 workers against ours with 1`);
+      figures.push(...(await comparePair(two, one, target, settings, `workers.${target.id.slice(8)}.two-vs-one`, `${label}, ours 2 workers vs ours 1 worker`, `the reference column is ours with http.workers: 1; ${shape}`)));
+      progress(`workers: ${label}, ${shape}: ours with 2 workers against the reference`);
+      figures.push(...(await comparePair(two, reference, target, settings, `workers.${target.id.slice(8)}.two-vs-reference`, `${label}, ours 2 workers vs reference`, shape)));
+    }
+    return figures;
+  } finally {
+    for (const registry of started) await registry.stop();
+  }
+}
