@@ -75,11 +75,15 @@ export class RegistryClient {
   }
 
   /** POST, then PATCH chunks with `Content-Range: start-end` (inclusive, distribution's form), then PUT ?digest=. */
-  async pushChunked(name: string, blob: TestBlob, chunkBytes: number): Promise<void> {
+  /**
+   * `freshConnections`: every PATCH on a connection of its own (`Connection: close`), so that under http.workers
+   * consecutive chunks reach different workers.
+   */
+  async pushChunked(name: string, blob: TestBlob, chunkBytes: number, freshConnections = false): Promise<void> {
     let location = await this.startUpload(name);
     for (let start = 0; start < blob.size; start += chunkBytes) {
       const end = Math.min(blob.size, start + chunkBytes);
-      const headers = { 'Content-Type': OCTETS, 'Content-Length': end - start, 'Content-Range': `${start}-${end - 1}` };
+      const headers = { 'Content-Type': OCTETS, 'Content-Length': end - start, 'Content-Range': `${start}-${end - 1}`, ...(freshConnections ? { Connection: 'close' } : {}) };
       const reply = await send('PATCH', location, headers, blob.body(start, end));
       expectStatus(reply, 202, `PATCH ${start}-${end - 1}`);
       location = this.location(reply, 'PATCH');

@@ -174,7 +174,7 @@ async function main(): Promise<void> {
       figures.push(...(await measureCatalog({ dir: temp, runs: options.runs, sizes: options.catalogSizes, tags: 10_000, implementations })));
     }
     if (options.only.has('workers')) {
-      figures.push(...(await measureWorkers({ ...load, dir: join(temp, 'workers'), implementations })));
+      figures.push(...(await measureWorkers({ ...load, file: blobFile, blobBytes: options.blobBytes, chunkBytes: options.chunkBytes, dir: join(temp, 'workers'), implementations })));
       settle();
     }
     if (options.only.has('s3')) {

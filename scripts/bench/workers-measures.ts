@@ -4,14 +4,21 @@
 // takes a core too, so requests/s cannot double; CPU per request is the machine-independent figure.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { processCpuSeconds } from './cpu-accounting.js';
 import { measurePair, PerRun, progress, type Figure, type RunLabel, type Side } from './figures.js';
 import { runLoad, type LoadSettings, type LoadTarget } from './load-generator.js';
 import { RegistryClient } from './registry-client.js';
 import { RegistryProcess, type RegistryImplementation, type RegistryKind } from './registry-process.js';
 import { pushSmallImage } from './request-measures.js';
+import { GiB, MB, MiB } from './statistics.js';
+import { TestBlob } from './test-blob.js';
 
 export interface WorkersSettings extends LoadSettings {
+  /** The random data file test blobs are cut from, its size, and the chunk size of chunked pushes. */
+  file: string;
+  blobBytes: number;
+  chunkBytes: number;
   warmupSeconds: number;
   runs: number;
   scratchDir: string;
@@ -53,6 +60,33 @@ async function comparePair(
   ];
 }
 
+/**
+ * A chunked push into ours with 2 workers, its PATCHes on fresh connections (so consecutive chunks reach different
+ * workers, and each worker brings its running hash forward over the chunks the other wrote) against the same push
+ * on one kept-alive connection (one worker all along): what a handover costs, in MB/s and server CPU s/GiB.
+ */
+async function measureChunkedHandover(two: RegistryProcess, settings: WorkersSettings): Promise<Figure[]> {
+  const client = new RegistryClient(two.baseUrl);
+  const alternating: Side = { kind: 'ours', registry: two, client };
+  const oneWorker: Side = { kind: 'reference', registry: two, client };
+  const cpu = new PerRun();
+  const rate = await measurePair([alternating, oneWorker], settings.runs, async (side, run) => {
+    const blob = await TestBlob.create(settings.file, settings.blobBytes);
+    const before = processCpuSeconds(two.pid);
+    const started = performance.now();
+    await side.client.pushChunked('bench/handover', blob, settings.chunkBytes, side === alternating);
+    const seconds = (performance.now() - started) / 1000;
+    cpu.add(side, run, (processCpuSeconds(two.pid) - before) / (blob.size / GiB));
+    return blob.size / MB / seconds;
+  });
+  const label = `chunked push of ${settings.blobBytes / MiB} MiB in ${settings.chunkBytes / MiB} MiB PATCHes, ours 2 workers: chunks alternating workers vs all on one`;
+  const note = 'both columns are ours with http.workers: 2; the reference column keeps one connection (one worker)';
+  return [
+    { id: 'workers.chunked-handover.rate', label: `${label} (MB/s)`, unit: 'MB/s', better: 'higher', ...rate, note },
+    { id: 'workers.chunked-handover.cpu', label: `${label}: server CPU`, unit: 's/GiB', better: 'lower', ...cpu.samples(rate), note },
+  ];
+}
+
 export async function measureWorkers(settings: WorkersSettings): Promise<Figure[]> {
   const started: RegistryProcess[] = [];
   try {
@@ -81,6 +115,8 @@ export async function measureWorkers(settings: WorkersSettings): Promise<Figure[
       progress(`workers: ${label}, ${shape}: ours with 2 workers against the reference`);
       figures.push(...(await comparePair(two, reference, target, settings, `workers.${target.id.slice(8)}.two-vs-reference`, `${label}, ours 2 workers vs reference`, shape)));
     }
+    progress(`workers: chunked push, ${settings.chunkBytes / MiB} MiB chunks alternating workers against one worker`);
+    figures.push(...(await measureChunkedHandover(two.registry, settings)));
     return figures;
   } finally {
     for (const registry of started) await registry.stop();

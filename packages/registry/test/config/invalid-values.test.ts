@@ -26,6 +26,18 @@ describe('config: invalid values stop startup and name the key', function () {
     expectInvalid(() => parse(withVersion('http:\n  draintimeout: -5s\n')), 'http.draintimeout', 'must not be negative');
   });
 
+  it('http.workers outside 1..256, or not a count', function () {
+    expectInvalid(() => parse(withVersion('http:\n  workers: 0\n')), 'http.workers', 'must be between 1 (one process) and 256');
+    expectInvalid(() => parse(withVersion('http:\n  workers: 257\n')), 'http.workers', 'must be between 1 (one process) and 256');
+    expectInvalid(() => parse(withVersion('http:\n  workers: two\n')), 'http.workers', 'expected an integer');
+  });
+
+  it('http.workers defaults to the number of cores, and 1 means one process', async function () {
+    const { availableParallelism } = await import('node:os');
+    expect(parse(withVersion('http:\n  addr: :5000\n')).config.http.workers).to.equal(Math.min(256, availableParallelism()));
+    expect(parse(withVersion('http:\n  workers: 1\n')).config.http.workers).to.equal(1);
+  });
+
   it('upload purging enabled with a zero interval', function () {
     const file = withVersion('storage:\n  maintenance:\n    uploadpurging:\n      interval: 0s\n');
     expectInvalid(() => parse(file), 'storage.maintenance.uploadpurging.interval', 'greater than zero');
