@@ -38,30 +38,78 @@ function processJiffies(pid: number | 'self', withChildren: boolean): number {
 /** Kernel clock ticks per second, the unit of /proc/<pid>/stat's times (USER_HZ: 100 on every Linux we run). */
 const USER_HZ = 100;
 
-/** `pid` and its descendants (a registry's http.workers are its children), from /proc/<pid>/task/<tid>/children. */
+/** The children of `pid` from /proc/<pid>/task/<tid>/children; undefined when the kernel has no such file. */
+function childrenFromTasks(pid: number): number[] | undefined {
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return []; // ended
+  }
+  const children: number[] = [];
+  let readable = false;
+  for (const task of tasks) {
+    try {
+      const listed = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8');
+      readable = true;
+      for (const child of listed.trim().split(/\s+/)) if (child !== '') children.push(Number(child));
+    } catch {
+      // the task ended, or the kernel lacks CONFIG_PROC_CHILDREN
+    }
+  }
+  return readable || tasks.length === 0 ? children : undefined;
+}
+
+/** Every process's parent, from /proc/<pid>/stat (field 4): the way to children when task/<tid>/children is missing. */
+function parentsOfAll(): Map<number, number[]> {
+  const byParent = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      byParent.set(ppid, [...(byParent.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // ended while listing
+    }
+  }
+  return byParent;
+}
+
+/** `pid` and its descendants (a registry's http.workers are its children), breadth first, `pid` first. */
 export function processTree(pid: number): number[] {
   const tree = [pid];
+  let byParent: Map<number, number[]> | undefined;
   for (let i = 0; i < tree.length; i++) {
-    let tasks: string[] = [];
-    try {
-      tasks = readdirSync(`/proc/${tree[i]}/task`);
-    } catch {
-      continue; // ended
+    const member = tree[i]!;
+    let children = byParent === undefined ? childrenFromTasks(member) : undefined;
+    if (children === undefined) {
+      byParent ??= parentsOfAll();
+      children = byParent.get(member) ?? [];
     }
-    for (const task of tasks) {
-      try {
-        for (const child of readFileSync(`/proc/${tree[i]}/task/${task}/children`, 'utf8').trim().split(/\s+/)) if (child !== '') tree.push(Number(child));
-      } catch {
-        // the task ended
-      }
-    }
+    tree.push(...children);
   }
   return tree;
 }
 
-/** CPU seconds (user + system) a process and its running descendants have used so far; 0 once it has ended. */
+/**
+ * CPU seconds (user + system) of each process in `pid`'s tree, its reaped children included: a worker that
+ * exits moves its time into its parent's cutime/cstime, so the tree's total never goes back. Empty once it has ended.
+ */
+export function processTreeCpuSeconds(pid: number): Map<number, number> {
+  const perProcess = new Map<number, number>();
+  for (const member of processTree(pid)) {
+    const jiffies = processJiffies(member, true);
+    if (jiffies > 0 || member === pid) perProcess.set(member, jiffies / USER_HZ);
+  }
+  return perProcess;
+}
+
+/** CPU seconds (user + system) a process and all its descendants (running or reaped) have used so far; 0 once it has ended. */
 export function processCpuSeconds(pid: number): number {
-  return processTree(pid).reduce((sum, member) => sum + processJiffies(member, false), 0) / USER_HZ;
+  let sum = 0;
+  for (const seconds of processTreeCpuSeconds(pid).values()) sum += seconds;
+  return sum;
 }
 
 export function cpuSnapshot(pids: readonly number[]): CpuSnapshot {
