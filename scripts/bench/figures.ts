@@ -149,17 +149,20 @@ export function verdict(figure: Figure): 'PASS' | 'FAIL' | 'n/a' | undefined {
   return ours === undefined || Number.isNaN(ours) ? 'n/a' : ours < target.value ? 'PASS' : 'FAIL';
 }
 
-/** Collects one number per measured run and side beside what measurePair times (peak RSS, CPU seconds). */
+/**
+ * Collects one number per measured run and side beside what measurePair times (peak RSS, CPU seconds). A run that
+ * measurePair repeats (other processes disturbed it) replaces its earlier value, as it does for the timed figure.
+ */
 export class PerRun {
-  private readonly values: Record<RegistryKind, number[]> = { ours: [], reference: [] };
+  private readonly values: Record<RegistryKind, Map<number, number>> = { ours: new Map(), reference: new Map() };
 
   add(side: Side, run: RunLabel, value: number): void {
-    if (run !== 'warmup') this.values[side.kind].push(value);
+    if (run !== 'warmup') this.values[side.kind].set(run, value);
   }
 
   /** The sample of a side that was measured (`measured` holds measurePair's result), summarized. */
   sample(measured: Record<RegistryKind, Sample | undefined>, kind: RegistryKind, summarize: (values: number[]) => number = median): Sample | undefined {
-    const values = this.values[kind];
+    const values = [...this.values[kind].values()];
     return measured[kind] && values.length > 0 ? { value: summarize(values), runs: values } : undefined;
   }
 

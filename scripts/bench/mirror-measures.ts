@@ -13,6 +13,7 @@ import { RegistryProcess, type RegistryImplementation, type RegistryKind } from 
 import { MB, median, megabytesPerSecond, MiB, timed } from './statistics.js';
 import { TestBlob } from './test-blob.js';
 import { UpstreamLog, type UpstreamTraffic } from './upstream-log.js';
+import { startHttpFaultProxy } from '@private-registry/testbed';
 
 export interface MirrorSettings {
   file: string;
@@ -26,6 +27,9 @@ export interface MirrorSettings {
 }
 
 const REPOSITORY = 'bench/mirror';
+/** The per-response cap of the capped-upstream cold pull (a WAN upstream such as Docker Hub caps each connection). */
+const CAPPED_BYTES_PER_SECOND = 16 * MiB;
+
 /** A small image pulled through every fresh mirror before the timed pull: the process is warm, the cache cold for the image measured. */
 const PRIMER = 'bench/mirror-primer';
 const TAG = 'latest';
@@ -233,7 +237,7 @@ export async function measureMirror(settings: MirrorSettings): Promise<Figure[]>
     await pushImage(upstreamClient, primer.image, primer.config, [primerLayer]);
     await pushImage(new RegistryClient(plain.baseUrl), image, config, layers);
 
-    const mirrorOf = (kind: RegistryKind, name: string) => start(kind, settings.implementations[kind], name, upstream.baseUrl);
+    const mirrorOf = (kind: RegistryKind, name: string, upstreamUrl = upstream.baseUrl) => start(kind, settings.implementations[kind], name, upstreamUrl);
     const mirrors: Side[] = [];
     for (const kind of ['ours', 'reference'] as const) {
       const registry = await mirrorOf(kind, `mirror-warm-${kind}`);
@@ -284,8 +288,8 @@ export async function measureMirror(settings: MirrorSettings): Promise<Figure[]>
      * `clients` timed pulls at once; then, once the mirror has stored the image, what the upstream sent for them.
      */
     let coldRuns = 0;
-    const cold = async (kind: RegistryKind, clients: number, verify: boolean, retries: Retries): Promise<{ seconds: number; traffic: UpstreamTraffic }> => {
-      const mirror = await mirrorOf(kind, `mirror-cold-${kind}-${++coldRuns}`);
+    const cold = async (kind: RegistryKind, clients: number, verify: boolean, retries: Retries, upstreamUrl = upstream.baseUrl): Promise<{ seconds: number; traffic: UpstreamTraffic }> => {
+      const mirror = await mirrorOf(kind, `mirror-cold-${kind}-${++coldRuns}`, upstreamUrl);
       try {
         const client = new RegistryClient(mirror.baseUrl);
         await pullImage(client, primer.image, true, retries);
@@ -323,6 +327,33 @@ export async function measureMirror(settings: MirrorSettings): Promise<Figure[]>
       undefined,
       upstreamPid,
     );
+
+    // An upstream that caps every response (as Docker Hub caps a connection): through the testbed's fault proxy,
+    // throttling each response body to CAPPED_BYTES_PER_SECOND. Prefetching is for this: the layers come down
+    // side by side while the client still asks for them one after another.
+    progress(`mirror: cold pull from an upstream capped at ${CAPPED_BYTES_PER_SECOND / MiB} MiB/s per response, 1 client`);
+    const capped = await startHttpFaultProxy(upstream.baseUrl);
+    capped.setMode({ kind: 'throttle', bytesPerSecond: CAPPED_BYTES_PER_SECOND });
+    const cappedRetries = newRetries();
+    const cappedDirect: number[] = [];
+    let cappedSingle: Record<RegistryKind, Sample | undefined>;
+    try {
+      const direct = new RegistryClient(capped.url);
+      for (let run = 0; run < settings.runs; run++) cappedDirect.push((await timed(() => pullImage(direct, image, run === 0, cappedRetries.reference))).seconds);
+      cappedSingle = await measurePair(
+        mirrors,
+        settings.runs,
+        async (side, run) => {
+          const result = await cold(side.kind, 1, run === 'warmup', cappedRetries[side.kind], capped.url);
+          return megabytesPerSecond(image.blobBytes, result.seconds);
+        },
+        undefined,
+        upstreamPid,
+      );
+    } finally {
+      await capped.close();
+    }
+    const directCapped = median(cappedDirect);
 
     progress(`mirror: ${settings.clients} plain pulls at once (no mirror)`);
     const plainManyRetries = newRetries();
@@ -385,6 +416,18 @@ export async function measureMirror(settings: MirrorSettings): Promise<Figure[]>
           `wall time (median): ours ${seconds(coldSeconds.median('ours', coldSingle.ours))}, reference ${seconds(coldSeconds.median('reference', coldSingle.reference))}` +
           `; cold ÷ direct from the upstream: ours ${times(value(coldSingle.ours) / value(plainSingle.reference))}, reference ${times(value(coldSingle.reference) / value(plainSingle.reference))}` +
           retryNote(coldRetries),
+      },
+      {
+        id: 'mirror.cold.capped',
+        label: `mirror: cold pull, 1 client, upstream capped at ${CAPPED_BYTES_PER_SECOND / MiB} MiB/s per response`,
+        unit: 'MB/s',
+        better: 'higher',
+        ...cappedSingle,
+        target: { kind: 'ratio-at-least', ratio: 1.2, label: 'cold ≥ 1.2× the reference proxy' },
+        note:
+          `a direct pull from the capped upstream (blob after blob): ${megabytesPerSecond(image.blobBytes, directCapped).toFixed(1)} MB/s (${seconds(directCapped)})` +
+          `; cold ÷ direct: ours ${times(value(cappedSingle.ours) / megabytesPerSecond(image.blobBytes, directCapped))}, reference ${times(value(cappedSingle.reference) / megabytesPerSecond(image.blobBytes, directCapped))}` +
+          retryNote(cappedRetries),
       },
       {
         id: 'mirror.cold.single.upstream',

@@ -45,7 +45,7 @@ function cpuSplit(before: Map<number, number>, after: Map<number, number>, prima
 }
 
 /** One load run on `side`: its requests/s; its server CPU per 10,000 requests into `cpu`, its CPU split into `splits`. */
-async function loadRun(side: Side, run: RunLabel, target: LoadTarget, settings: WorkersSettings, cpu: PerRun, errors: string[], splits: string[]): Promise<number> {
+async function loadRun(side: Side, run: RunLabel, target: LoadTarget, settings: WorkersSettings, cpu: PerRun, errors: string[], splits: Map<number, string>): Promise<number> {
   const seconds = run === 'warmup' ? settings.warmupSeconds : settings.seconds;
   const before = processTreeCpuSeconds(side.registry.pid);
   const result = await runLoad(side.registry.baseUrl, target, { ...settings, seconds }, settings.scratchDir);
@@ -55,7 +55,7 @@ async function loadRun(side: Side, run: RunLabel, target: LoadTarget, settings: 
   if (result.errors) errors.push(`${side.registry.kind}: ${result.errors}`);
   const split = cpuSplit(before, after, side.registry.pid);
   if (split !== undefined && run !== 'warmup') {
-    splits.push(split);
+    splits.set(run, split); // a repeated run replaces its disturbed attempt
     progress(`  run ${run}, server CPU by process: ${split}`);
   }
   return result.requestsPerSecond;
@@ -77,11 +77,11 @@ async function comparePair(
 ): Promise<Figure[]> {
   const cpu = new PerRun();
   const errors: string[] = [];
-  const splits: string[] = [];
+  const splits = new Map<number, string>();
   const rate = await measurePair([ours, against], settings.runs, (side, run) => loadRun(side, run, target, settings, cpu, errors, splits));
   for (const error of errors) console.error(`  ! ${error}`);
   const errorNote = errors.length > 0 ? `; errors during load: ${errors.join(' | ')}` : '';
-  const splitNote = splits.length > 0 ? `; server CPU by process, per run: ${splits.join('; ')}` : '';
+  const splitNote = splits.size > 0 ? `; server CPU by process, per run: ${[...splits.values()].join('; ')}` : '';
   return [
     {
       id: `${id}.rate`,

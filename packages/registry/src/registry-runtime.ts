@@ -161,7 +161,8 @@ export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFo
     log.info({ addr: config.http.addr, storage: where }, `no configuration file: listening on ${config.http.addr}, storing under ${where}`);
   }
   log.info({ url: listener.url, addr: config.http.addr, ...location, tls: tls !== undefined, auth: authSummary(config), config: loaded.source }, 'registry listening');
-  const openWarning = openRegistryWarning(config);
+  // Under workers the primary says it once.
+  const openWarning = role === undefined ? openRegistryWarning(config) : undefined;
   if (openWarning !== undefined) log.warn({ addr: config.http.addr }, openWarning);
   return {
     url: listener.url,

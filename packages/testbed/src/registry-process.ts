@@ -84,7 +84,8 @@ export async function startRegistryProcess(options: RegistryProcessOptions = {})
     else await child.waitForLog('registry listening', { timeoutMs: 15_000 });
     // With several workers (http.workers) the first one answers before the others serve: tests start once all
     // do, so that which worker a connection reaches never depends on how fast the machine is.
-    if (/"worker":\d/.test(await child.readLog())) await child.waitForLog(/"msg":"\d+ workers serving"/, { timeoutMs: 15_000 });
+    // (The primary's line, in any log.formatter: json, logstash or text.)
+    if (/"worker":\d|worker=\d/.test(await child.readLog())) await child.waitForLog(/\d+ workers serving/, { timeoutMs: 15_000 });
   } catch (err) {
     await child.stop({ graceMs: 1_000 });
     throw err;

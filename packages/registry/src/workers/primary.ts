@@ -4,6 +4,7 @@
 import type { Logger } from '@private-registry/core';
 import type { LoadedConfig } from '../config/registry-config.js';
 import type { AlertRelay } from '../alerts/alert-relay.js';
+import { openRegistryWarning } from '../open-registry-warning.js';
 import { PrimaryServices } from './primary-services.js';
 import { WorkerPool, WorkerStartError } from './worker-pool.js';
 
@@ -27,7 +28,13 @@ export async function servePrimary(loaded: LoadedConfig, log: Logger, alerts: Al
   });
   const running = pool;
   let signalled: NodeJS.Signals | undefined;
+  /** A stop begun because a starting worker died of SIGTERM: the same signal reaching this process is no second one. */
+  let groupSignalPending = false;
   const onSignal = (signal: NodeJS.Signals): void => {
+    if (signalled !== undefined && groupSignalPending) {
+      groupSignalPending = false;
+      return;
+    }
     if (signalled !== undefined) {
       log.warn({ signal }, 'second signal: exiting at once');
       running.kill();
@@ -53,12 +60,20 @@ export async function servePrimary(loaded: LoadedConfig, log: Logger, alerts: Al
     await pool.start();
   } catch (err) {
     if (!(err instanceof WorkerStartError)) throw err;
-    // Asked to stop while starting: the stop above is under way and exits.
+    // Asked to stop while starting: the stop above is under way and exits. A SIGTERM sent to the whole group can
+    // end a worker still loading before this process has run its own handler: that is the same request.
     if (signalled !== undefined) return;
+    if (err.signal === 'SIGTERM' || err.signal === 'SIGINT') {
+      onSignal(err.signal);
+      groupSignalPending = true;
+      return;
+    }
     // The worker said why on stderr; the others are stopped and the primary exits with its code.
     running.kill();
     await services.close().catch(() => undefined);
     process.exit(err.exitCode);
   }
   log.info({ workers: pool.pids() }, `${config.http.workers} workers serving`);
+  const openWarning = openRegistryWarning(config);
+  if (openWarning !== undefined) log.warn({ addr: config.http.addr }, openWarning);
 }

@@ -11,8 +11,10 @@ export class WorkerStartError extends CodedError {
   constructor(
     readonly index: number,
     readonly exitCode: number,
+    /** The signal that ended it, if one did (SIGTERM from systemd or a terminal reaching the whole group). */
+    readonly signal: string | null,
   ) {
-    super('WORKER_START_FAILED', `worker ${index} exited with code ${exitCode} before it was serving`);
+    super('WORKER_START_FAILED', `worker ${index} ${signal === null ? `exited with code ${exitCode}` : `was killed by ${signal}`} before it was serving`);
   }
 }
 
@@ -155,7 +157,7 @@ export class WorkerPool {
       worker.once('exit', (code, signal) => {
         if (this.slots.get(index) === slot && !this.stopping) this.slots.delete(index);
         this.options.onExit?.(index);
-        if (!slot.ready) reject(new WorkerStartError(index, code ?? 1));
+        if (!slot.ready) reject(new WorkerStartError(index, code ?? 1, signal));
         if (this.stopping || !this.started) return;
         this.options.log.error({ worker: index, pid: worker.process.pid, code, signal }, 'worker exited: starting another');
         this.restart(index, Date.now() - slot.startedAt);
