@@ -67,7 +67,8 @@ describe('when the host agent changes a host @e2e', function () {
     const announcedAt = Date.now();
     await announce(5001);
     await waitFor(dockerRepo, '10.1.0.1:5001/', 5_000);
-    expect(Date.now() - announcedAt, 'an event, not the 120 s resync').to.be.below(2_000);
+    // Well under the 120 s resync; 2 s was too tight on a loaded CI machine (2.2 s seen).
+    expect(Date.now() - announcedAt, 'an event, not the 120 s resync').to.be.below(10_000);
     expect(logLines.some((l) => l.includes("etcd's revision went back"))).to.equal(true);
   });
 
