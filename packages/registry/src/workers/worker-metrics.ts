@@ -6,6 +6,7 @@ import type { Worker } from 'node:cluster';
 import { AggregatorRegistry, type Registry } from 'prom-client';
 import type { MetricsScrape } from '../metrics/registry-metrics.js';
 import type { MetricsSource } from '../debug-server.js';
+import { askWorker } from './worker-request.js';
 
 /** In a worker: answer the primary's metric requests from `registry`. */
 export function shareMetrics(registry: Registry): void {
@@ -29,7 +30,7 @@ export function clusterMetrics(own: Registry | undefined, workers: () => Worker[
   return {
     scrape: async (): Promise<MetricsScrape> => {
       const requestId = `registry-${nextId++}`;
-      const answers = await Promise.all(workers().map((worker) => askWorker(worker, requestId)));
+      const answers = await Promise.all(workers().map((worker) => workerMetrics(worker, requestId)));
       const aggregated = AggregatorRegistry.aggregate(answers.flat());
       const mine = own === undefined ? '' : await own.metrics();
       return { contentType: aggregated.contentType, body: joinExpositions(await aggregated.metrics(), mine) };
@@ -40,22 +41,20 @@ export function clusterMetrics(own: Registry | undefined, workers: () => Worker[
 /** One registry's metrics as getMetricsAsJSON gives them. */
 type MetricsJson = Parameters<typeof AggregatorRegistry.aggregate>[0][number];
 
-function askWorker(worker: Worker, requestId: string): Promise<MetricsJson[]> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      worker.off('message', onMessage);
-      reject(new Error(`worker ${worker.process.pid ?? '?'} did not send its metrics within ${SCRAPE_TIMEOUT_MS} ms`));
-    }, SCRAPE_TIMEOUT_MS);
-    const onMessage = (message: { type?: unknown; requestId?: unknown; metrics?: MetricsJson[]; error?: string }): void => {
-      if (message?.type !== RESPONSE || message.requestId !== requestId) return;
-      clearTimeout(timer);
-      worker.off('message', onMessage);
-      if (message.error !== undefined) reject(new Error(message.error));
-      else resolve(message.metrics ?? []);
-    };
-    worker.on('message', onMessage);
-    worker.send({ type: REQUEST, requestId });
-  });
+/** One worker's registries as JSON; its error, if it sent one, fails the scrape. */
+async function workerMetrics(worker: Worker, requestId: string): Promise<MetricsJson[]> {
+  const answer = await askWorker(
+    worker,
+    { type: REQUEST, requestId },
+    (message) => {
+      const reply = message as { type?: unknown; requestId?: unknown; metrics?: MetricsJson[]; error?: string } | null;
+      return reply?.type === RESPONSE && reply.requestId === requestId ? reply : undefined;
+    },
+    SCRAPE_TIMEOUT_MS,
+    'its metrics',
+  );
+  if (answer.error !== undefined) throw new Error(answer.error);
+  return answer.metrics ?? [];
 }
 
 function joinExpositions(first: string, second: string): string {

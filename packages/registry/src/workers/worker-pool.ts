@@ -5,6 +5,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { CodedError, type Logger } from '@private-registry/core';
 import { isRegistryMessage, type PrimaryMessage, type WorkerMessage, type WorkerVars } from './worker-messages.js';
 import { workerEnv } from './worker-role.js';
+import { askWorker } from './worker-request.js';
 
 /** A worker that died before it served: the registry cannot start (the worker said why on stderr). */
 export class WorkerStartError extends CodedError {
@@ -70,31 +71,23 @@ export class WorkerPool {
 
   /** The workers that serve now. */
   serving(): Worker[] {
-    return [...this.slots.values()].filter((slot) => slot.ready && slot.worker.isConnected()).map((slot) => slot.worker);
+    return this.servingSlots().map(([, slot]) => slot.worker);
   }
 
   /** Every serving worker's /debug/vars figures (a worker that does not answer within a second is left out). */
   async vars(): Promise<Array<{ index: number; pid: number | undefined } & Partial<WorkerVars>>> {
     const id = this.nextVarsId++;
-    const asked = [...this.slots.entries()].filter(([, slot]) => slot.ready && slot.worker.isConnected());
+    const answer = (message: unknown): WorkerVars | undefined => (isRegistryMessage(message) && message.type === 'registry:vars' && message.id === id ? message.vars : undefined);
     return Promise.all(
-      asked.map(
-        ([index, { worker }]) =>
-          new Promise<{ index: number; pid: number | undefined } & Partial<WorkerVars>>((resolve) => {
-            const done = (vars: Partial<WorkerVars>): void => {
-              clearTimeout(timer);
-              worker.off('message', onMessage);
-              resolve({ index, pid: worker.process.pid, ...vars });
-            };
-            const timer = setTimeout(() => done({}), VARS_TIMEOUT_MS);
-            const onMessage = (message: unknown): void => {
-              if (isRegistryMessage(message) && message.type === 'registry:vars' && message.id === id) done(message.vars);
-            };
-            worker.on('message', onMessage);
-            worker.send({ type: 'registry:vars-request', id } satisfies PrimaryMessage);
-          }),
-      ),
+      this.servingSlots().map(async ([index, { worker }]) => {
+        const vars = await askWorker(worker, { type: 'registry:vars-request', id } satisfies PrimaryMessage, answer, VARS_TIMEOUT_MS, 'its figures').catch(() => ({}));
+        return { index, pid: worker.process.pid, ...vars };
+      }),
     );
+  }
+
+  private servingSlots(): Array<[number, Slot]> {
+    return [...this.slots.entries()].filter(([, slot]) => slot.ready && slot.worker.isConnected());
   }
 
   send(index: number, message: PrimaryMessage): void {
