@@ -8,6 +8,7 @@ import net from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sleep } from './statistics.js';
+import { mallocTunables } from '../../packages/registry/src/malloc-tuning.js';
 
 export type RegistryKind = 'ours' | 'reference';
 
@@ -163,6 +164,8 @@ export class RegistryProcess {
     // "LoadCustomCABundleError: unable to load custom CA bundle, HTTPClient's transport unsupported type".
     const env = { ...process.env };
     if (implementation === 'docker-registry') delete env['AWS_CA_BUNDLE'];
+    // Ours runs as scripts/start.sh and the image run it: with glibc's malloc tuned (malloc-tuning.ts).
+    else env['GLIBC_TUNABLES'] = mallocTunables(env['GLIBC_TUNABLES']);
     const child = spawn(command, args, { cwd: dir, stdio: ['ignore', log, log], env });
     closeSync(log);
     live.add(child);

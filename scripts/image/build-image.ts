@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildRootfs, CA_BUNDLE } from './image-rootfs.js';
 import { run, runChecked } from './run-command.js';
+import { MALLOC_TUNABLE } from '../../packages/registry/src/malloc-tuning.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const IMAGE_NAME = 'private-registry';
@@ -71,6 +72,7 @@ async function main(): Promise<void> {
       '--config.workingdir', '/app',
       '--config.env', 'PATH=/usr/local/bin:/usr/bin:/bin',
       '--config.env', 'NODE_ENV=production',
+      '--config.env', `GLIBC_TUNABLES=${MALLOC_TUNABLE}`,
       // Node trusts its own CA list; this adds the build machine's (a corporate proxy's CA, say).
       ...(existsSync(CA_BUNDLE) ? ['--config.env', `NODE_EXTRA_CA_CERTS=${CA_BUNDLE}`] : []),
       '--config.volume', '/var/lib/registry',

@@ -1,6 +1,7 @@
 // Which process this is under http.workers: a worker knows its index (kept across a restart of that worker) and
 // how many there are, from the environment its primary forked it with. Undefined: a single process, or the primary.
 import cluster from 'node:cluster';
+import { mallocTunables } from '../malloc-tuning.js';
 
 /** Internal, not a configuration override (those are REGISTRY_*). */
 export const WORKER_ENV = 'PRIVATE_REGISTRY_WORKER';
@@ -18,8 +19,9 @@ export function workerRole(env: NodeJS.ProcessEnv = process.env): WorkerRole | u
   return { index: Number(match[1]), count: Number(match[2]) };
 }
 
-export function workerEnv(role: WorkerRole): Record<string, string> {
-  return { [WORKER_ENV]: `${role.index}/${role.count}` };
+/** What a worker is forked with, on top of the primary's environment: its role, and glibc's malloc tuned. */
+export function workerEnv(role: WorkerRole, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  return { [WORKER_ENV]: `${role.index}/${role.count}`, GLIBC_TUNABLES: mallocTunables(env['GLIBC_TUNABLES']) };
 }
 
 /** The process that runs housekeeping: a single process, or worker 0. */

@@ -5,6 +5,7 @@
 // worker; a worker that dies is replaced while the others serve. The mirror's upstream is the reference
 // registry (distribution 2.8.2) behind a proxy that slows it.
 import { createHash, randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { expect } from 'chai';
 import {
@@ -16,6 +17,7 @@ import {
   type RegistryProcess,
 } from '@private-registry/testbed';
 import { pushImage } from './mirror-images.js';
+import { mallocTunables } from '../../src/malloc-tuning.js';
 
 interface Reply {
   status: number;
@@ -170,6 +172,11 @@ describe('http.workers: two processes serving one port @e2e', function () {
     const workers = async (): Promise<Array<{ index: number; pid: number }>> => ((await (await fetch(`http://127.0.0.1:${debugPort}/debug/vars`)).json()) as { workers: Array<{ index: number; pid: number }> }).workers;
     const before = await workers();
     expect(before.map((w) => w.index)).to.deep.equal([0, 1]);
+    // Every worker runs with glibc's malloc tuned (malloc-tuning.ts), the replacement too.
+    const tunables = async (pid: number): Promise<string | undefined> =>
+      (await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0').find((v) => v.startsWith('GLIBC_TUNABLES='));
+    const expectedTunables = `GLIBC_TUNABLES=${mallocTunables(process.env['GLIBC_TUNABLES'])}`;
+    for (const { pid } of before) expect(await tunables(pid)).to.equal(expectedTunables);
     const victim = before.find((w) => w.index === 1)!;
     process.kill(victim.pid, 'SIGKILL');
     // Once the primary knows (a connection handed to a worker at the instant it dies is lost with it, as with any
@@ -180,6 +187,7 @@ describe('http.workers: two processes serving one port @e2e', function () {
     const after = await workers();
     expect(after.map((w) => w.index)).to.deep.equal([0, 1]);
     expect(after.find((w) => w.index === 1)!.pid).to.not.equal(victim.pid);
+    expect(await tunables(after.find((w) => w.index === 1)!.pid)).to.equal(expectedTunables);
     const lines = await logLines(registry);
     expect(lines.some((l) => l.msg === 'worker exited: starting another')).to.equal(true);
     for (let i = 0; i < 4; i += 1) expect((await send(`${registry.url}/v2/`, 'GET')).status).to.equal(200);

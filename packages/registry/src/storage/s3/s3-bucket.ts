@@ -1,6 +1,6 @@
 // The bucket as the S3 driver sees it: storage paths mapped to keys the way distribution's s3 driver
 // maps them (rootdirectory + path, no leading slash), and each S3 call made once, with its failure
-// turned into a storage error naming the path. What a store lacks (s3rver: UploadPartCopy,
+// turned into a storage error naming the path; objects' bytes stream through S3ObjectReader. What a store lacks (s3rver: UploadPartCopy,
 // AbortMultipartUpload) is detected on first use and remembered.
 import type { Readable } from 'node:stream';
 import {
@@ -10,7 +10,6 @@ import {
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
-  GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
@@ -20,7 +19,8 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { StorageError, StorageUnavailableError } from '../storage-errors.js';
-import { isNotImplemented, isS3NotFound, s3Status, toS3StorageError } from './s3-errors.js';
+import { isNotImplemented, isS3NotFound, toS3StorageError } from './s3-errors.js';
+import type { S3ObjectReader } from './s3-object-reader.js';
 import { partRanges, type PartRange } from './s3-part-ranges.js';
 import { MAX_PART_SIZE, type S3Settings } from './s3-settings.js';
 
@@ -56,6 +56,8 @@ export class S3Bucket {
     readonly driver: string,
     readonly client: S3Client,
     readonly settings: S3Settings,
+    /** Streams objects' bytes (see s3-object-reader.ts for why not through the SDK). */
+    private readonly objects: S3ObjectReader,
   ) {
     this.name = settings.bucket;
     this.rootPrefix = settings.rootDirectory === '' ? '' : `${settings.rootDirectory}/`;
@@ -95,12 +97,9 @@ export class S3Bucket {
    * 'unsatisfiable' when the range starts at or past the end (S3 answers 416 even for an empty object).
    */
   async get(path: string, range?: { start: number; end?: number }): Promise<Readable | 'unsatisfiable'> {
-    const Range = range === undefined ? undefined : `bytes=${range.start}-${range.end ?? ''}`;
     try {
-      const out = await this.client.send(new GetObjectCommand({ Bucket: this.name, Key: this.keyFor(path), ...(Range ? { Range } : {}) }));
-      return out.Body as Readable;
+      return await this.objects.get(this.keyFor(path), range);
     } catch (err) {
-      if (Range !== undefined && s3Status(err) === 416) return 'unsatisfiable';
       throw toS3StorageError(this.driver, path, 'GetObject', err);
     }
   }

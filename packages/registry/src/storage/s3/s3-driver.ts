@@ -8,7 +8,8 @@ import type { FileInfo, StorageDriver, StorageWriter, WalkOptions } from '../sto
 import { InvalidOffsetError, PathNotFoundError } from '../storage-errors.js';
 import { checkPath, isStorageName } from '../storage-path.js';
 import { S3Bucket } from './s3-bucket.js';
-import { createS3Client, type S3ClientTuning } from './s3-client.js';
+import { createS3Client, DEFAULT_TUNING, type S3ClientTuning } from './s3-client.js';
+import { S3ObjectReader } from './s3-object-reader.js';
 import { toS3StorageError } from './s3-errors.js';
 import type { S3Settings } from './s3-settings.js';
 import { S3Writer } from './s3-writer.js';
@@ -30,7 +31,10 @@ export class S3Driver implements StorageDriver {
   readonly #redirect: boolean;
 
   constructor(options: S3DriverOptions) {
-    this.#bucket = new S3Bucket(this.name, createS3Client(options.settings, options.tuning), options.settings);
+    const { settings } = options;
+    const tuning = { ...DEFAULT_TUNING, ...options.tuning };
+    const client = createS3Client(settings, tuning);
+    this.#bucket = new S3Bucket(this.name, client, settings, new S3ObjectReader(client, settings.bucket, tuning, !settings.skipVerify));
     this.#redirect = !options.redirectDisabled;
   }
 
