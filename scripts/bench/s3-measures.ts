@@ -17,11 +17,12 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { startS3rver, type S3rver } from '@private-registry/testbed';
-import { measurePair, progress, type Figure, type Limit, type Sample, type Side } from './figures.js';
+import { processCpuSeconds } from './cpu-accounting.js';
+import { measurePair, PerRun, progress, type Figure, type Limit, type Sample, type Side } from './figures.js';
 import { RegistryClient } from './registry-client.js';
 import { RegistryProcess, type RegistryImplementation, type RegistryKind } from './registry-process.js';
 import { residentBytes, withPeakRss } from './rss-sampler.js';
-import { MB, median, megabytesPerSecond, MiB, timed } from './statistics.js';
+import { GiB, MB, median, megabytesPerSecond, MiB, timed } from './statistics.js';
 import { TestBlob } from './test-blob.js';
 
 export interface S3Settings {
@@ -144,12 +145,16 @@ export async function measureS3(settings: S3Settings): Promise<{ figures: Figure
 
     progress(`s3: push ${size}, POST + PUT whole body (${pushers.map((s) => s.kind).join(', ') || 'nobody'})`);
     const peaks: Record<RegistryKind, number[]> = { ours: [], reference: [] };
+    // The registry's own CPU seconds per GiB (from /proc, so the client and s3rver on the same cores do not count).
+    const pushCpu = new PerRun();
     const push = await measurePair(
       pushers,
       settings.runs,
       async (side, run) => {
         const blob = await TestBlob.create(settings.file, settings.blobBytes);
+        const cpuBefore = processCpuSeconds(side.registry.pid);
         const { value, peakMB } = await withPeakRss(side.registry.pid, () => timed(() => side.client.pushWhole(`${REPOSITORY}-push`, blob)));
+        pushCpu.add(side, run, (processCpuSeconds(side.registry.pid) - cpuBefore) / (blob.size / GiB));
         if (run !== 'warmup') peaks[side.kind].push(peakMB);
         return megabytesPerSecond(blob.size, value.seconds);
       },
@@ -167,11 +172,14 @@ export async function measureS3(settings: S3Settings): Promise<{ figures: Figure
     // One bucket, one repository: the other registry sees the blob's link as it is. Each checks the body once.
     for (const side of sides) await side.client.pullBlob(REPOSITORY, pullBlob.digest, true);
     progress(`s3: pull ${size}, 1 client, redirect disabled (the registry streams from s3rver)`);
+    const pullCpu = new PerRun();
     const pull = await measurePair(
       sides,
       settings.runs,
-      async (side) => {
+      async (side, run) => {
+        const cpuBefore = processCpuSeconds(side.registry.pid);
         const { value: bytes, seconds } = await timed(() => side.client.pullBlob(REPOSITORY, pullBlob.digest));
+        pullCpu.add(side, run, (processCpuSeconds(side.registry.pid) - cpuBefore) / (bytes / GiB));
         if (bytes !== pullBlob.size) throw new Error(`pulled ${bytes} bytes, expected ${pullBlob.size}`);
         return megabytesPerSecond(bytes, seconds);
       },
@@ -206,7 +214,23 @@ export async function measureS3(settings: S3Settings): Promise<{ figures: Figure
           unit: 'MB/s',
           better: 'higher',
           ...pull,
+          target: { kind: 'ratio-at-least', ratio: 1, label: 'S3 pull ≥ 1× reference' },
           ...(pullNote === undefined ? {} : { note: pullNote }),
+        },
+        {
+          id: 's3.cpu.pull',
+          label: `S3 (s3rver): server CPU per GiB, pull ${size}`,
+          unit: 's/GiB',
+          better: 'lower',
+          ...pullCpu.samples(pull),
+        },
+        {
+          id: 's3.cpu.push',
+          label: `S3 (s3rver): server CPU per GiB, ${size} push`,
+          unit: 's/GiB',
+          better: 'lower',
+          ...pushCpu.samples(push),
+          ...(cannotPush.reference === undefined ? {} : { reference: cannotPush.reference }),
         },
       ],
       limits,

@@ -48,6 +48,14 @@ function uploadUnknown(id: string): RegistryError {
   return new RegistryError('BLOB_UPLOAD_UNKNOWN', 'blob upload unknown to registry', { detail: { uuid: id.slice(0, 100) } });
 }
 
+function digestInvalid(expected: Digest, actual: Digest): RegistryError {
+  return new RegistryError('DIGEST_INVALID', 'provided digest did not match uploaded content', { detail: { expected: expected.value, actual: actual.value } });
+}
+
+function sizeInvalid(contentLength: number, received: number): RegistryError {
+  return new RegistryError('SIZE_INVALID', 'provided length did not match content length', { detail: { contentLength, received } });
+}
+
 export function rangeHeader(size: number): string {
   return `0-${Math.max(size - 1, 0)}`;
 }
@@ -92,6 +100,10 @@ export class UploadStore {
   complete(name: string, id: string, digest: Digest, body?: Readable, options: AppendOptions = {}): Promise<BlobDescriptor> {
     this.checkId(id);
     return this.locks.run(id, async () => {
+      if (body !== undefined && digest.algorithm === 'sha256' && this.driver.stagedWriter !== undefined && (options.start ?? 0) === 0) {
+        // The whole blob in this request: on a store whose move copies (S3), straight to its place.
+        if ((await this.status(name, id)).size === 0) return this.completeStaged(name, id, digest, body, options);
+      }
       // With a last chunk, the writer that received it stays open to fsync the data after the
       // digest check, rather than being closed and opened again.
       const received = body ? await this.receive(name, id, body, options) : undefined;
@@ -112,16 +124,9 @@ export class UploadStore {
           size = received ? received.state.size : (await this.status(name, id)).size;
           actual = await this.currentDigest(name, id, size, digest.algorithm);
         }
-        if (actual.value !== digest.value) {
-          throw new RegistryError('DIGEST_INVALID', 'provided digest did not match uploaded content', {
-            detail: { expected: digest.value, actual: actual.value },
-          });
-        }
+        if (actual.value !== digest.value) throw digestInvalid(digest, actual);
         const dataPath = pathFor({ kind: 'uploadData', name, id });
-        // A blob already stored is not written again, unless a garbage collection is deleting it: then the fresh
-        // copy (new modification time) replaces it and the collector spares it.
-        const present = (await this.blobs.statGlobal(digest)) !== null;
-        if (!present || (await this.sweepGuard.conflicts([digest.value])).length > 0) {
+        if (await this.needsWriting(digest)) {
           // fsync before the move: a blob never becomes visible with content not yet on disk.
           const durable = writer ?? (await this.driver.writer(dataPath, true));
           writer = undefined;
@@ -144,6 +149,41 @@ export class UploadStore {
         throw err;
       }
     });
+  }
+
+  /**
+   * The whole blob in the body of the request that completes an empty upload, on a driver with a staged writer
+   * (S3): written straight to its place and visible there only once its digest is verified, rather than written
+   * under the upload and then copied into place (on S3 a move copies every byte: 0.7 s for 256 MiB on s3rver).
+   * A failure leaves the session empty; a crash leaves an incomplete multipart upload, which nobody sees and the
+   * upload purger aborts.
+   */
+  private async completeStaged(name: string, id: string, digest: Digest, body: Readable, options: AppendOptions): Promise<BlobDescriptor> {
+    const writer = await (this.driver.stagedWriter as (path: string) => Promise<StorageWriter>)(pathFor({ kind: 'blobData', digest }));
+    const hash = createHash('sha256');
+    try {
+      await streamInto(body, hash, writer);
+      if (options.length !== undefined && writer.size !== options.length) throw sizeInvalid(options.length, writer.size);
+      const actual = digestFromHash(hash, 'sha256');
+      if (actual.value !== digest.value) throw digestInvalid(digest, actual);
+      if (await this.needsWriting(digest)) await writer.commit();
+      else await writer.close();
+    } catch (err) {
+      await writer.cancel().catch(() => undefined);
+      if (err instanceof RegistryError && err.code === 'DIGEST_INVALID') await this.cancelLocked(name, id);
+      throw err;
+    }
+    await this.blobs.link(name, digest);
+    await this.cancelLocked(name, id).catch(() => undefined);
+    return { digest, size: writer.size };
+  }
+
+  /**
+   * A blob already stored is not written again, unless a garbage collection is deleting it: then the fresh copy
+   * (new modification time) replaces it and the collector spares it.
+   */
+  private async needsWriting(digest: Digest): Promise<boolean> {
+    return (await this.blobs.statGlobal(digest)) === null || (await this.sweepGuard.conflicts([digest.value])).length > 0;
   }
 
   /** A whole blob in one request (POST ?digest= or a first PUT): a session that lives for one call. */
@@ -242,9 +282,7 @@ export class UploadStore {
     const received = writer.size - offset;
     if (options.length !== undefined && received !== options.length) {
       await writer.close().catch(() => undefined);
-      throw new RegistryError('SIZE_INVALID', 'provided length did not match content length', {
-        detail: { contentLength: options.length, received },
-      });
+      throw sizeInvalid(options.length, received);
     }
     this.remember(id, { offset: writer.size, algorithm: 'sha256', hash });
     return { state: { name, id, size: writer.size }, writer, hash };

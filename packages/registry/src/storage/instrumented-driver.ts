@@ -21,6 +21,7 @@ export class InstrumentedDriver implements StorageDriver {
   // `declare`: no own property at all unless the wrapped driver has the method ('in' checks stay true to it).
   declare purgeIncompleteWrites?: (olderThanMs: number, dryRun: boolean) => Promise<number | 'unsupported'>;
   declare walkFiles?: (path: string, visit: (info: FileInfo) => void | Promise<void>) => Promise<void>;
+  declare stagedWriter?: (path: string) => Promise<StorageWriter>;
 
   constructor(
     readonly inner: StorageDriver,
@@ -33,6 +34,11 @@ export class InstrumentedDriver implements StorageDriver {
     }
     const walkFiles = inner.walkFiles;
     if (walkFiles !== undefined) this.walkFiles = (path, visit) => this.run('walk', () => walkFiles.call(inner, path, visit));
+    const stagedWriter = inner.stagedWriter;
+    if (stagedWriter !== undefined) {
+      this.stagedWriter = async (path) =>
+        new InstrumentedWriter(await this.run('writer', () => stagedWriter.call(inner, path)), (operation, work) => this.run(operation, work));
+    }
   }
 
   /** Runs `call`, reporting its duration and whether it failed; a synchronous throw counts like a rejection. */

@@ -69,6 +69,13 @@ export interface StorageDriver {
    * older than `olderThanMs`. Returns how many (would be) removed, or "unsupported" when the backend cannot list them.
    */
   purgeIncompleteWrites?(olderThanMs: number, dryRun: boolean): Promise<number | 'unsupported'>;
+  /**
+   * Optional: a writer whose bytes become the file at `path` only on commit(), atomically (replacing a file
+   * there); close() and cancel() discard them and leave `path` as it was. Where `move` copies (S3), the upload
+   * store writes a blob whose digest it already knows straight to its place with it, instead of writing it
+   * under the upload and copying it there once verified. Drivers whose move is a rename do without.
+   */
+  stagedWriter?(path: string): Promise<StorageWriter>;
 }
 
 /**

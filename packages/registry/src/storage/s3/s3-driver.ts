@@ -79,6 +79,11 @@ export class S3Driver implements StorageDriver {
     return S3Writer.open(this.#bucket, checkPath(this.name, path), append);
   }
 
+  /** A multipart upload (or one PutObject) straight to `path`: nothing is visible there before commit. */
+  async stagedWriter(path: string): Promise<StorageWriter> {
+    return S3Writer.staged(this.#bucket, checkPath(this.name, path));
+  }
+
   async stat(path: string): Promise<FileInfo> {
     const p = checkPath(this.name, path);
     const file = await this.#bucket.head(p);

@@ -16,6 +16,10 @@
 // download and upload where the store lacks UploadPartCopy. docker, containerd, podman and skopeo push
 // a layer in one PATCH. Nothing happens until the first byte arrives, so opening for append only to
 // commit what is there (the PUT that ends an upload) costs one HEAD.
+//
+// The staged writer (S3Writer.staged, the driver's stagedWriter) writes a new object whose bytes appear only
+// on commit(): close() and cancel() abort the multipart upload and leave whatever is at the path alone. The
+// upload store writes a whole blob straight to its place with it, once its digest is known to be right.
 import type { CompletedPart } from '@aws-sdk/client-s3';
 import type { StorageWriter } from '../storage-driver.js';
 import { StorageError } from '../storage-errors.js';
@@ -57,6 +61,8 @@ export class S3Writer implements StorageWriter {
     private readonly path: string,
     private readonly partSize: number,
     private readonly existing: Existing,
+    /** stagedWriter: close() and cancel() abandon the upload and leave the object at the path alone. */
+    private readonly stagedOnly = false,
   ) {
     this.#size = existing.size;
   }
@@ -65,6 +71,11 @@ export class S3Writer implements StorageWriter {
     const head = append ? await bucket.head(path) : undefined;
     const existing = { size: head?.size ?? 0, existed: head !== undefined };
     return new S3Writer(bucket, path, bucket.settings.chunkSize, existing);
+  }
+
+  /** The driver's stagedWriter: the object at `path` changes only when commit() completes the upload. */
+  static staged(bucket: S3Bucket, path: string): S3Writer {
+    return new S3Writer(bucket, path, bucket.settings.chunkSize, { size: 0, existed: false }, true);
   }
 
   get size(): number {
@@ -81,7 +92,7 @@ export class S3Writer implements StorageWriter {
   }
 
   close(): Promise<void> {
-    return this.#finish();
+    return this.stagedOnly ? this.cancel() : this.#finish();
   }
 
   /** On S3 a completed upload is durable: commit and close are the same. */
@@ -95,7 +106,7 @@ export class S3Writer implements StorageWriter {
     await this.#queue;
     await this.#inFlight;
     if (this.#uploadId !== undefined) await this.bucket.abortMultipart(this.path, this.#uploadId);
-    await this.bucket.deleteKey(this.path);
+    if (!this.stagedOnly) await this.bucket.deleteKey(this.path);
   }
 
   async #take(chunk: Uint8Array): Promise<void> {
