@@ -22,16 +22,16 @@ export interface CatalogSettings {
   implementations: Record<RegistryKind, RegistryImplementation>;
 }
 
-const V2 = 'docker/registry/v2';
-const PAGE = 100;
+export const V2 = 'docker/registry/v2';
+export const PAGE = 100;
 /** Sequential requests a run takes the median of. */
 const REQUESTS = 15;
 const NAMESPACES = 100;
 const TAGGED = 'tagged/app';
-const DIGEST = `sha256:${'ab'.repeat(32)}`;
+export const DIGEST = `sha256:${'ab'.repeat(32)}`;
 
 /** Repository names, sorted: NAMESPACES namespaces of equal size, with names a team would use. */
-function repositoryNames(count: number): string[] {
+export function repositoryNames(count: number): string[] {
   const width = String(count).length;
   const names: string[] = [];
   for (let i = 0; i < count; i += 1) names.push(`team-${String(i % NAMESPACES).padStart(3, '0')}/app-${String(i).padStart(width, '0')}`);
@@ -56,7 +56,7 @@ function buildStore(root: string, names: readonly string[], tags: number): void 
   }
 }
 
-interface Page {
+export interface Page {
   id: string;
   label: string;
   path: string;
@@ -64,7 +64,7 @@ interface Page {
   tagsLast?: string;
 }
 
-function pages(names: readonly string[], size: number, tags: number): { catalog: Page[]; tags: Page[] } {
+export function pages(names: readonly string[], size: number, tags: number): { catalog: Page[]; tags: Page[] } {
   const sizeLabel = size.toLocaleString('en');
   const middle = names[Math.floor(names.length / 2)]!;
   const final = names[names.length - PAGE / 2]!;
@@ -82,18 +82,18 @@ function pages(names: readonly string[], size: number, tags: number): { catalog:
   };
 }
 
-async function fetchText(url: string): Promise<string> {
+export async function fetchText(url: string): Promise<string> {
   const response = await fetch(url);
   const text = await response.text();
   if (response.status !== 200) throw new Error(`GET ${url}: ${response.status} ${text.slice(0, 200)}`);
   return text;
 }
 
-/** The median latency, in ms, of REQUESTS sequential GETs of `path`. */
-async function pageLatency(side: Side, path: string): Promise<number> {
+/** The median latency, in ms, of `requests` sequential GETs of `path`. */
+export async function pageLatency(side: Side, path: string, requests = REQUESTS): Promise<number> {
   const url = side.registry.baseUrl + path;
   const times: number[] = [];
-  for (let i = 0; i < REQUESTS; i += 1) {
+  for (let i = 0; i < requests; i += 1) {
     const started = performance.now();
     await fetchText(url);
     times.push(performance.now() - started);
@@ -106,7 +106,7 @@ async function pageLatency(side: Side, path: string): Promise<number> {
  * of distribution 2.8.2 ignores n and last and lists every tag in directory order: there ours must be the right
  * cut of its sorted list, and the returned note says so.
  */
-async function sameAnswer(sides: readonly Side[], page: Page): Promise<string | undefined> {
+export async function sameAnswer(sides: readonly Side[], page: Page): Promise<string | undefined> {
   const [ours, reference] = await Promise.all(sides.map(async (side) => JSON.parse(await fetchText(side.registry.baseUrl + page.path)) as { repositories?: string[]; tags?: string[] }));
   const disagree = (detail: string): Error =>
     new Error(`${page.path}: the registries disagree (${detail})\n  ours: ${JSON.stringify(ours).slice(0, 300)}\n  reference: ${JSON.stringify(reference).slice(0, 300)}`);

@@ -37,7 +37,7 @@ export interface S3Settings {
 const PART_BYTES = 10 * MiB;
 const REPOSITORY = 'bench/s3';
 
-function sdkClient(s3: S3rver): S3Client {
+export function sdkClient(s3: S3rver): S3Client {
   return new S3Client({
     endpoint: s3.endpoint,
     region: s3.region,
