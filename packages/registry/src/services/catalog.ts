@@ -1,7 +1,8 @@
 // The repository catalog: every directory under repositories/ that holds manifests or layers (distribution's
 // rule), in lexical order. A page walks only the part of the tree it returns: it seeks to `last` by binary search
 // in each directory's sorted listing and stops once it has n names (and knows whether one more follows), so its
-// cost grows with n and the depth of the names, not with the number of repositories. Nothing is kept between
+// cost grows with n and the depth of the names, not with the number of repositories. The directories next in line
+// are listed a few at a time (READ_AHEAD), so on S3 a page is not n round trips one after another. Nothing is kept between
 // requests but the driver's own listing cache (filesystem: trusted while the directory's mtime is unchanged), so
 // a repository written by another replica or by distribution itself is listed by the next request.
 //
@@ -31,6 +32,9 @@ interface PendingBlock {
   /** Within the block, start after this (relative to `prefix`); all of it when undefined. */
   after?: string;
 }
+
+/** Listings a walk starts ahead of the child it is at (see listAhead). */
+const READ_AHEAD = 8;
 
 /** One walk's listings: a child is listed once even though it stands for two places in the order. */
 type Listings = Map<string, Promise<string[]>>;
@@ -93,9 +97,22 @@ export class Catalog {
       next += 1;
       // Underscore directories (_manifests, _layers, _uploads) hold a repository's data, never repositories.
       if (path === undefined || name === undefined || name.startsWith('_')) continue;
+      this.listAhead(children, next, base, listings);
       const entries = (await this.list(path, listings)).map((entry) => entry.slice(path.length + 1));
       if (entries.includes('_manifests') || entries.includes('_layers')) yield prefix + name;
       if (entries.some((entry) => !entry.startsWith('_'))) insertByKey(pending, { key: `${name}/`, path, prefix: `${prefix}${name}/` });
+    }
+  }
+
+  /**
+   * Starts listing the children after `from` (up to READ_AHEAD of them) without waiting: on S3 each listing is a
+   * request, and made one after another a page of n waits for n round trips. A page reads at most READ_AHEAD
+   * listings it does not use; a failure surfaces when (if) the walk reaches that child.
+   */
+  private listAhead(children: readonly string[], from: number, base: string, listings: Listings): void {
+    for (let i = from; i < Math.min(children.length, from + READ_AHEAD); i += 1) {
+      const child = children[i] as string;
+      if (!child.slice(base.length).startsWith('_')) this.list(child, listings).catch(() => undefined);
     }
   }
 
