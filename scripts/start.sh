@@ -58,7 +58,7 @@ else
 fi
 echo "start.sh: $did" >&2
 
-# glibc's malloc keeps 32 MiB of freed memory instead of 128 KiB: blob relays cost a fifth of the CPU
+# glibc's malloc keeps 32 MiB of freed memory instead of 128 KiB: relaying blobs costs far less CPU
 # (packages/registry/src/malloc-tuning.ts says why; its TOP_PAD_BYTES is this number). A value of your own wins.
 case ":${GLIBC_TUNABLES:-}:" in
   *:glibc.malloc.top_pad=*) ;;

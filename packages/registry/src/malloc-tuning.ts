@@ -1,7 +1,7 @@
 // glibc's malloc, tuned for a process that relays blob bytes. Node allocates a fresh 64 KiB buffer for every
 // socket read; the garbage collector frees them in batches, and glibc then gives the top of its heap back to
 // the kernel (it keeps only 128 KiB), so the next reads fault the same memory in again, page by page. With a
-// larger top pad glibc keeps up to that much free memory: a 256 MiB S3 relay cost 1.2–1.6 s of CPU with the
+// larger top pad glibc keeps up to that much free memory: a 256 MiB S3 relay cost 0.7–1.3 s of CPU with the
 // default and 0.2–0.3 s with 32 MiB kept (docs/BENCHMARKS.md, "S3"); the price is up to that much RSS.
 //
 // ld.so reads GLIBC_TUNABLES when a process starts, so it is set for the processes we start (http.workers),
