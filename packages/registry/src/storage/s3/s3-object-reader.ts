@@ -15,6 +15,7 @@ import type { Readable } from 'node:stream';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { Agent, request, type Dispatcher } from 'undici';
+import { sleep } from '@private-registry/core';
 import type { S3ClientTuning } from './s3-client.js';
 
 /** How long a signed URL stays valid: long enough for a request to start, however slow the retries. */
@@ -130,8 +131,4 @@ function isFailure(err: unknown): err is S3FailureShape {
 
 function backoffMs(attempt: number): number {
   return Math.random() * Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** attempt);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
