@@ -97,7 +97,14 @@ export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFo
     ? NotificationBus.forwarding(config.notifications, { log, sourceAddr }, (endpoint, event) => sendToPrimary({ type: 'registry:notify', endpoint, event }))
     : await NotificationBus.start(config.notifications, { log, sourceAddr });
   const housekeeping = runsHousekeeping(role);
-  const flights = role !== undefined && config.proxy.upstreams.length > 0 ? { flights: new (await import('./mirror/worker-flights.js')).WorkerFlights() } : {};
+  // One download per blob: across workers (the primary decides) and, with proxy.etcd, across replicas.
+  const mirroring = config.proxy.upstreams.length > 0;
+  const flights = {
+    ...(role !== undefined && mirroring ? { flights: new (await import('./mirror/worker-flights.js')).WorkerFlights() } : {}),
+    ...(config.proxy.etcd !== undefined && mirroring
+      ? { replicas: new (await import('./mirror/etcd-replica-flights.js')).EtcdReplicaFlights(config.proxy.etcd, log.child({ component: 'mirror' })) }
+      : {}),
+  };
   if (accessControl && metrics) accessControl.gate.observeFailures((reason) => metrics.authFailed(reason));
   const { app, services } = createRegistryApp({
     ...(notifications ? { notifications } : {}),

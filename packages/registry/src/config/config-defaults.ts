@@ -49,3 +49,5 @@ export const DOCKER_HUB_NAME = 'docker.io';
 export const DEFAULT_PROXY_EVICTION_INTERVAL_MS = 10 * 60_000;
 /** Mirror mode: how long an upstream may take to start answering before it counts as down. */
 export const DEFAULT_PROXY_UPSTREAM_TIMEOUT_MS = 30_000;
+/** Where replicas claim mirror downloads in etcd (proxy.etcd.prefix). */
+export const DEFAULT_PROXY_ETCD_PREFIX = '/private-registry/mirror/';

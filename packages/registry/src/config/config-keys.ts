@@ -40,6 +40,9 @@ export const FOREIGN_DRIVERS = ['azure', 'gcs', 'swift', 'oss'] as const;
 /** Keys under `storage` that configure the storage layer rather than select a driver (distribution's list). */
 export const STORAGE_SECTIONS = ['maintenance', 'cache', 'delete', 'redirect', 'tag', 'gc'] as const;
 
+/** The TLS and credential keys of an etcd section (storage.gc.etcd, proxy.etcd). */
+const ETCD_CONNECTION = { cafile: scalar, certfile: scalar, keyfile: scalar, username: scalar, password: scalar };
+
 const storage: KeySpec = {
   kind: 'struct',
   fields: {
@@ -61,7 +64,7 @@ const storage: KeySpec = {
       deleteuntagged: scalar,
       dryrun: scalar,
       lockexpiry: scalar,
-      etcd: struct({ endpoints: { kind: 'list', items: scalar }, key: scalar, cafile: scalar, certfile: scalar, keyfile: scalar, username: scalar, password: scalar }),
+      etcd: struct({ endpoints: { kind: 'list', items: scalar }, key: scalar, ...ETCD_CONNECTION }),
     }),
     cache: ignored,
     tag: ignored,
@@ -184,6 +187,8 @@ export const CONFIG_KEYS: KeySpec = struct({
       items: struct({ name: scalar, url: scalar, hosts: { kind: 'list', items: scalar }, prefix: scalar, username: scalar, password: scalar }),
     },
     cache: struct({ maxsize: scalar, maxidle: scalar, interval: scalar }),
+    // Ours: replicas claim blob downloads in etcd.
+    etcd: struct({ endpoints: { kind: 'list', items: scalar }, prefix: scalar, ...ETCD_CONNECTION }),
   }),
   // Ours, not distribution's: where alert mails go (the old registry's smtp_* keys map here); alerts/alerter.ts sends them.
   mail: struct({ host: scalar, port: scalar, username: scalar, password: scalar, tls: scalar, from: scalar, to: { kind: 'list', items: scalar }, interval: scalar, insecureskipverify: scalar, cafile: scalar }),

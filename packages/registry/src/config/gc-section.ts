@@ -2,6 +2,7 @@
 // tag retention policies the collector applies) into GcConfig. distribution has neither: its collector is an
 // offline command; these keys are documented in docs/configuration.md and docs/operations.md.
 import { readRepositoryGlobs } from './repository-globs.js';
+import { readEtcdConnection } from './etcd-section.js';
 import { parseHumanDuration } from '../auth/human-duration.js';
 import { parseGoDuration } from './go-duration.js';
 import { DEFAULT_GC } from './config-defaults.js';
@@ -31,18 +32,7 @@ const DEFAULT_LOCK_KEY = '/private-registry/gc/lock';
 
 function readEtcd(etcd: ConfigSection): GcEtcdConfig | undefined {
   if (!etcd.present) return undefined;
-  const endpoints = (etcd.stringList('endpoints') ?? []).flatMap((e) => e.split(',')).map((e) => e.trim()).filter((e) => e !== '');
-  if (endpoints.length === 0) etcd.fail('endpoints', 'is required when storage.gc.etcd is present (e.g. ["http://10.0.0.1:2379"])');
-  for (const endpoint of endpoints) if (!/^https?:\/\/[^/\s]+\/?$/.test(endpoint)) etcd.fail('endpoints', `${JSON.stringify(endpoint)} is not an etcd endpoint (http(s)://host:port)`);
-  const config: GcEtcdConfig = { endpoints, key: etcd.string('key') ?? DEFAULT_LOCK_KEY };
-  const optional = { cafile: 'caFile', certfile: 'certFile', keyfile: 'keyFile', username: 'username', password: 'password' } as const;
-  for (const [name, field] of Object.entries(optional)) {
-    const value = etcd.string(name);
-    if (value !== undefined && value !== '') config[field] = value;
-  }
-  if ((config.certFile === undefined) !== (config.keyFile === undefined)) etcd.fail('certfile', 'certfile and keyfile go together: give both or neither');
-  if (config.username !== undefined && config.password === undefined) etcd.fail('password', 'is required with username');
-  return config;
+  return { ...readEtcdConnection(etcd, 'storage.gc.etcd'), key: etcd.string('key') ?? DEFAULT_LOCK_KEY };
 }
 
 function readRetention(root: ConfigSection): RetentionPolicy[] {

@@ -1,8 +1,9 @@
 // Reads `proxy` into ProxyConfig: distribution's single upstream (`remoteurl`, `username`, `password`, `ttl`)
 // and our list of upstreams (`upstreams: [{name, url, hosts, prefix, username, password}]`), the tag
-// revalidation interval and the cache limits. No upstream configured: mirror mode is off.
-import { DEFAULT_PROXY_EVICTION_INTERVAL_MS, DEFAULT_PROXY_PREFETCH, DEFAULT_PROXY_UPSTREAM_TIMEOUT_MS, DEFAULT_PROXY_TAG_REVALIDATE_MS, DOCKER_HUB_HOSTS, DOCKER_HUB_NAME } from './config-defaults.js';
+// revalidation interval, the cache limits and the etcd where replicas claim downloads. No upstream configured: mirror mode is off.
+import { DEFAULT_PROXY_ETCD_PREFIX, DEFAULT_PROXY_EVICTION_INTERVAL_MS, DEFAULT_PROXY_PREFETCH, DEFAULT_PROXY_UPSTREAM_TIMEOUT_MS, DEFAULT_PROXY_TAG_REVALIDATE_MS, DOCKER_HUB_HOSTS, DOCKER_HUB_NAME } from './config-defaults.js';
 import type { ConfigSection } from './config-section.js';
+import { readEtcdConnection } from './etcd-section.js';
 import type { ProxyConfig, UpstreamConfig } from './registry-config.js';
 
 export function readProxy(root: ConfigSection): ProxyConfig {
@@ -31,6 +32,12 @@ export function readProxy(root: ConfigSection): ProxyConfig {
   // distribution's ttl expires cached content; here it is the idle age (since the last pull) unless cache.maxidle says otherwise.
   const idle = maxIdle ?? ttl;
   if (idle !== undefined && idle > 0) config.cache.maxIdleMs = idle;
+  const etcd = proxy.section('etcd');
+  if (etcd.present) {
+    const prefix = etcd.string('prefix') ?? DEFAULT_PROXY_ETCD_PREFIX;
+    if (!prefix.startsWith('/')) etcd.fail('prefix', `${JSON.stringify(prefix)} must start with "/"`);
+    config.etcd = { ...readEtcdConnection(etcd, 'proxy.etcd'), prefix: prefix.endsWith('/') ? prefix : `${prefix}/` };
+  }
   return config;
 }
 

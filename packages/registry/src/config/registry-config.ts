@@ -113,16 +113,26 @@ export interface GcConfig {
   retention: RetentionPolicy[];
 }
 
-export interface GcEtcdConfig {
+/** How to reach etcd (`storage.gc.etcd`, `proxy.etcd`). */
+export interface EtcdConnection {
   endpoints: string[];
-  /** The lock's key; replicas sharing a store must use the same one. */
-  key: string;
   caFile?: string;
   certFile?: string;
   keyFile?: string;
   username?: string;
   /** Never log it. */
   password?: string;
+}
+
+export interface GcEtcdConfig extends EtcdConnection {
+  /** The lock's key; replicas sharing a store must use the same one. */
+  key: string;
+}
+
+/** `proxy.etcd`: replicas on one store download each blob once between them (mirror/etcd-replica-flights.ts). */
+export interface MirrorEtcdConfig extends EtcdConnection {
+  /** Key prefix of the download claims; replicas sharing a store must use the same one. */
+  prefix: string;
 }
 
 export interface StorageConfig {
@@ -164,6 +174,8 @@ export interface ProxyConfig {
   prefetch: number;
   /** Eviction limits (none: the cache only grows) and how often eviction runs. */
   cache: { maxBytes?: number; maxIdleMs?: number; intervalMs: number };
+  /** Set: one download per blob across replicas, claimed in etcd. */
+  etcd?: MirrorEtcdConfig;
 }
 
 /** Where mail goes (`mail`, or the old registry's smtp_* keys). Read now; sent by the lifecycle notifications. */

@@ -3,14 +3,11 @@
 // etcd is configured, so a registry without it never loads the etcd client.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { createEtcdClient } from '@private-registry/core/etcd';
 import type { GcEtcdConfig } from '../config/registry-config.js';
+import { connectEtcd, type EtcdClient } from '../etcd/etcd-connect.js';
 import { GcLockBusyError, GcLockLostError, type SweepLock } from './gc-lock.js';
 
-type EtcdClient = ReturnType<typeof createEtcdClient>;
 type EtcdLease = ReturnType<EtcdClient['lease']>;
-
-const DIAL_TIMEOUT_MS = 3000;
 
 export class EtcdGcLock implements SweepLock {
   private readonly owner = JSON.stringify({ owner: randomUUID(), host: hostname(), pid: process.pid });
@@ -29,15 +26,7 @@ export class EtcdGcLock implements SweepLock {
 
   async acquire(): Promise<void> {
     const { config } = this;
-    this.client = createEtcdClient({
-      endpoints: config.endpoints,
-      dialTimeoutMs: DIAL_TIMEOUT_MS,
-      ...(config.caFile === undefined ? {} : { caFile: config.caFile }),
-      ...(config.certFile === undefined ? {} : { certFile: config.certFile }),
-      ...(config.keyFile === undefined ? {} : { keyFile: config.keyFile }),
-      ...(config.username === undefined ? {} : { username: config.username }),
-      ...(config.password === undefined ? {} : { password: config.password }),
-    });
+    this.client = connectEtcd(config);
     try {
       this.lease = this.client.lease(Math.max(1, Math.ceil(this.expiryMs / 1000)), { autoKeepAlive: true });
       this.lease.on('lost', () => {

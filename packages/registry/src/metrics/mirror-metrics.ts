@@ -12,6 +12,7 @@ const COUNTERS: ReadonlyArray<{ field: MirrorCounter; name: string; help: string
   { field: 'revalidations', name: 'registry_mirror_revalidations_total', help: 'Tag checks (HEAD) the mirror sent upstream.' },
   { field: 'staleServed', name: 'registry_mirror_stale_served_total', help: 'Answers served from the cache because the upstream was down, slow or refusing.' },
   { field: 'upstreamBytes', name: 'registry_mirror_upstream_bytes_total', help: 'Body bytes the mirror received from upstream registries.' },
+  { field: 'replicaWaits', name: 'registry_mirror_replica_waits_total', help: 'Mirror requests for a blob another replica was downloading, served from the store once it was stored (proxy.etcd).' },
   { field: 'prefetched', name: 'registry_mirror_prefetched_total', help: 'Blob downloads the mirror started ahead of the client, from a manifest it fetched.' },
 ];
 

@@ -95,7 +95,7 @@ export class BlobPrefetch {
     try {
       if ((await blobs.statGlobal(digest)) !== null) return;
       const transfer = await mirrorBlobs.transfer(name, route, digest, true);
-      await transfer.finished;
+      if (transfer !== 'stored') await transfer.finished;
     } catch (err) {
       // The client's own GET will see (and report) the failure; a prefetch only says it in the debug log.
       log.debug({ repository: name, digest: digest.value, err: (err as Error).message }, 'prefetch failed');

@@ -16,6 +16,7 @@ import { RepositoryOrigins } from './repository-origins.js';
 import { UpstreamClient } from './upstream-client.js';
 import { UpstreamRouter } from './upstream-router.js';
 import type { WorkerFlights } from './worker-flights.js';
+import type { ReplicaFlights } from './replica-flights.js';
 
 export interface MirrorOptions {
   proxy: ProxyConfig;
@@ -27,6 +28,8 @@ export interface MirrorOptions {
   housekeeping?: boolean;
   /** Under http.workers: the primary decides which worker downloads a blob (one download per blob across them). */
   flights?: WorkerFlights;
+  /** With proxy.etcd: replicas claim downloads in etcd (one download per blob across them). */
+  replicas?: ReplicaFlights;
 }
 
 export function createMirror(options: MirrorOptions, services: RegistryServices, log: Logger): PullThrough | undefined {
@@ -45,6 +48,7 @@ export function createMirror(options: MirrorOptions, services: RegistryServices,
     stats,
     log: mirrorLog,
     ...(options.flights === undefined ? {} : { flights: options.flights }),
+    ...(options.replicas === undefined ? {} : { replicas: options.replicas }),
   });
   const housekeeping = options.housekeeping ?? true;
   if (housekeeping) blobs.sweepStaleSpools().catch((err: Error) => mirrorLog.warn({ err: err.message }, 'could not sweep the mirror spool directory'));
@@ -55,7 +59,7 @@ export function createMirror(options: MirrorOptions, services: RegistryServices,
     'mirror mode on',
   );
   const prefetch = new BlobPrefetch({ mirrorBlobs: blobs, blobs: services.blobs, log: mirrorLog, concurrency: options.proxy.prefetch });
-  const shared = options.flights;
+  const { flights, replicas } = options;
   const mirror = new PullThrough({
     services,
     router: new UpstreamRouter(clients),
@@ -66,25 +70,22 @@ export function createMirror(options: MirrorOptions, services: RegistryServices,
     ledger,
     log: mirrorLog,
     tagRevalidateMs: options.proxy.tagRevalidateMs,
-    ...(shared === undefined ? {} : { announceTagCheck: (key: string, at: number) => shared.announceTagCheck(key, at) }),
+    ...(flights === undefined ? {} : { announceTagCheck: (key: string, at: number) => flights.announceTagCheck(key, at) }),
   });
-  if (shared !== undefined) {
-    shared.onTagChecked = (key, at) => mirror.tagChecked(key, at);
-    shared.onPushed = (name) => origins.pushedElsewhere(name);
-    origins.onPushed = (name) => shared.announcePushed(name);
-  }
-  if (housekeeping && (cache.maxBytes !== undefined || cache.maxIdleMs !== undefined)) {
-    const eviction = new CacheEviction({ driver: services.driver, services, origins, ledger, limits: cache, log: mirrorLog });
-    mirror.stopMaintenance = scheduleEviction(eviction, cache.intervalMs, mirrorLog);
-  }
-  const { flights } = options;
   if (flights !== undefined) {
-    const stopEviction = mirror.stopMaintenance;
-    mirror.stopMaintenance = () => {
-      stopEviction?.();
-      flights.close();
-    };
+    flights.onTagChecked = (key, at) => mirror.tagChecked(key, at);
+    flights.onPushed = (name) => origins.pushedElsewhere(name);
+    origins.onPushed = (name) => flights.announcePushed(name);
   }
+  const stopEviction =
+    housekeeping && (cache.maxBytes !== undefined || cache.maxIdleMs !== undefined)
+      ? scheduleEviction(new CacheEviction({ driver: services.driver, services, origins, ledger, limits: cache, log: mirrorLog }), cache.intervalMs, mirrorLog)
+      : undefined;
+  mirror.stopMaintenance = () => {
+    stopEviction?.();
+    flights?.close();
+    replicas?.close();
+  };
   return mirror;
 }
 

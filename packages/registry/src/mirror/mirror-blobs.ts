@@ -2,6 +2,8 @@
 // BlobTransfer, every request for the same digest while it runs joins it (even before the upstream has
 // answered), and once it completes the spool is committed into storage, verified again by the upload store,
 // and linked into every repository that asked. Then the transfer is forgotten and the blob is served from storage.
+// Across workers the primary decides who downloads (WorkerFlights); across replicas, etcd (ReplicaFlights): a
+// replica that finds another one downloading waits until it stored the blob ('stored'), then serves it from storage.
 
 import { createReadStream } from 'node:fs';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
@@ -16,15 +18,21 @@ import type { UploadStore } from '../services/upload-store.js';
 import { BlobTransfer } from './blob-transfer.js';
 import type { SpoolFile } from './spool-file.js';
 import type { WorkerFlights } from './worker-flights.js';
+import type { ReplicaFlights } from './replica-flights.js';
 import type { MirrorStats } from './mirror-stats.js';
 import type { RepositoryOrigins } from './repository-origins.js';
 import { UpstreamError } from './upstream-error.js';
 import type { UpstreamRoute } from './upstream-router.js';
 
+/** A download under way here or in another worker, or `'stored'`: another replica stored the blob meanwhile. */
+export type Transfer = SpoolFile | 'stored';
+
 interface Running {
-  transfer: Promise<SpoolFile>;
+  transfer: Promise<Transfer>;
   /** Repositories to link the blob into once it is stored. */
   names: Set<string>;
+  /** Ends this replica's claim on the digest (ReplicaFlights), once the blob is stored or the download failed. */
+  release?: () => Promise<void>;
 }
 
 export interface MirrorBlobsOptions {
@@ -42,6 +50,8 @@ export interface MirrorBlobsOptions {
   log: Logger;
   /** Under http.workers: downloads are claimed from the primary, so one worker downloads and the others follow. */
   flights?: WorkerFlights;
+  /** With proxy.etcd: downloads are claimed in etcd, so one replica downloads and the others wait for the store. */
+  replicas?: ReplicaFlights;
 }
 
 export class MirrorBlobs {
@@ -80,24 +90,28 @@ export class MirrorBlobs {
    * `ahead`: asked by the prefetcher, not by a client (counted as prefetched, not as a miss or a join).
    * `again`: a request already counted, asking once more.
    */
-  async transfer(name: string, route: UpstreamRoute, digest: Digest, ahead = false, again = false): Promise<SpoolFile> {
+  async transfer(name: string, route: UpstreamRoute, digest: Digest, ahead = false, again = false): Promise<Transfer> {
     const existing = this.running.get(digest.value);
     if (existing !== undefined) {
       existing.names.add(name);
       if (!ahead && !again) this.options.stats.coalesced += 1;
       return existing.transfer;
     }
-    const running: Running = { transfer: this.begin(route, digest, ahead, again), names: new Set([name]) };
+    const running: Running = { transfer: Promise.resolve('stored'), names: new Set([name]) };
+    running.transfer = this.begin(running, route, digest, ahead, again);
     this.running.set(digest.value, running);
     running.transfer.then(
-      (transfer) => void (transfer instanceof BlobTransfer ? this.finish(transfer, running, route) : this.follow(transfer, running, route)),
+      (transfer) => void (transfer instanceof BlobTransfer ? this.finish(transfer, running, route) : this.follow(transfer, digest, running, route)),
       () => this.running.delete(digest.value),
     );
     return running.transfer;
   }
 
-  /** A download of this process, or (another worker leading it) one followed from its spool. */
-  private async begin(route: UpstreamRoute, digest: Digest, ahead: boolean, again: boolean): Promise<SpoolFile> {
+  /**
+   * A download of this process; or one another worker leads, followed from its spool; or 'stored' when another
+   * replica downloaded the blob while this one waited.
+   */
+  private async begin(running: Running, route: UpstreamRoute, digest: Digest, ahead: boolean, again: boolean): Promise<Transfer> {
     const { flights, stats } = this.options;
     if (flights !== undefined) {
       const claim = await flights.claim(digest);
@@ -106,30 +120,57 @@ export class MirrorBlobs {
         return claim.transfer;
       }
     }
-    if (ahead) stats.prefetched += 1;
-    else stats.misses += 1;
     try {
+      if ((await this.claimAcrossReplicas(running, digest)) === 'stored') {
+        if (!ahead && !again) stats.replicaWaits += 1;
+        flights?.ended(digest, 0);
+        return 'stored';
+      }
+      if (ahead) stats.prefetched += 1;
+      else stats.misses += 1;
       const transfer = await this.start(route, digest);
       flights?.lead(transfer);
       return transfer;
     } catch (err) {
+      await running.release?.();
       flights?.ended(digest, 0, err);
       throw err;
     }
   }
 
-  /** Another worker's download: once it stored the blob, it is linked into the repositories that asked here. */
-  private async follow(transfer: SpoolFile, running: Running, route: UpstreamRoute): Promise<void> {
+  /**
+   * With replicas: claims the digest (then `running.release` ends the claim), or waits while another replica
+   * downloads it and returns 'stored' when that one stored it. A claimant that failed or died: claims again.
+   */
+  private async claimAcrossReplicas(running: Running, digest: Digest): Promise<'claimed' | 'stored'> {
+    const { replicas, blobs } = this.options;
+    if (replicas === undefined) return 'claimed';
+    for (;;) {
+      const claim = await replicas.claim(digest);
+      if (claim.lead) {
+        running.release = claim.release;
+        // Another replica may have stored it between our look in storage and the claim.
+        if ((await blobs.statGlobal(digest)) === null) return 'claimed';
+        await claim.release();
+        running.release = undefined;
+        return 'stored';
+      }
+      if ((await blobs.statGlobal(digest)) !== null) return 'stored';
+    }
+  }
+
+  /** Another worker's download, or another replica's: once stored, the blob is linked into the repositories that asked here. */
+  private async follow(transfer: SpoolFile | 'stored', digest: Digest, running: Running, route: UpstreamRoute): Promise<void> {
     try {
-      await transfer.finished;
+      if (transfer !== 'stored') await transfer.finished;
       for (const name of running.names) {
         await this.options.origins.markMirrored(name, route.client.name);
-        await this.options.blobs.link(name, transfer.digest);
+        await this.options.blobs.link(name, digest);
       }
     } catch (err) {
-      this.options.log.debug({ digest: transfer.digest.value, err: (err as Error).message }, 'followed mirror download failed');
+      this.options.log.debug({ digest: digest.value, err: (err as Error).message }, 'followed mirror download failed');
     } finally {
-      this.running.delete(transfer.digest.value);
+      this.running.delete(digest.value);
     }
   }
 
@@ -186,6 +227,7 @@ export class MirrorBlobs {
     } finally {
       // Forget the transfer only once the blob is in storage: a request in between still joins it.
       this.running.delete(transfer.digest.value);
+      await running.release?.();
       await transfer.removeSpool();
     }
   }

@@ -15,6 +15,8 @@ export class MirrorStats {
   upstreamBytes = 0;
   /** Blob downloads started ahead of the client, from a manifest it fetched (blob-prefetch.ts). */
   prefetched = 0;
+  /** Requests for a blob another replica was downloading (proxy.etcd): served from the store once it was stored. */
+  replicaWaits = 0;
 
   snapshot(): Record<string, number> {
     return {
@@ -25,6 +27,7 @@ export class MirrorStats {
       staleServed: this.staleServed,
       upstreamBytes: this.upstreamBytes,
       prefetched: this.prefetched,
+      replicaWaits: this.replicaWaits,
     };
   }
 }

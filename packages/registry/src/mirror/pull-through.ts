@@ -15,7 +15,7 @@ import type { ManifestContent, Reference } from '../services/manifest-store.js';
 import type { RegistryServices } from '../services/registry-services.js';
 import type { BlobPrefetch } from './blob-prefetch.js';
 import type { SpoolFile } from './spool-file.js';
-import type { MirrorBlobs } from './mirror-blobs.js';
+import type { MirrorBlobs, Transfer } from './mirror-blobs.js';
 import type { MirrorStats } from './mirror-stats.js';
 import type { PullLedger } from './pull-ledger.js';
 import type { RepositoryOrigins } from './repository-origins.js';
@@ -107,11 +107,17 @@ export class PullThrough {
       if (!again) this.options.stats.hits += 1;
       return { kind: 'stored', descriptor: stored };
     }
+    let transfer: Transfer;
     try {
-      return { kind: 'transfer', transfer: await this.options.blobs.transfer(name, route, digest, false, again) };
+      transfer = await this.options.blobs.transfer(name, route, digest, false, again);
     } catch (err) {
       throw this.clientError(err, route, `blob ${digest.value}`, () => blobUnknown(digest));
     }
+    if (transfer !== 'stored') return { kind: 'transfer', transfer };
+    // Another replica downloaded it while this one waited: it is in the store now.
+    const storedElsewhere = await this.storedBlob(name, digest, route);
+    if (storedElsewhere === null) throw blobUnknown(digest);
+    return { kind: 'stored', descriptor: storedElsewhere };
   }
 
   /** The blob from storage: linked here, or stored for another repository (same bytes: linked here now). */

@@ -12,11 +12,12 @@ import { UpstreamError, type UpstreamErrorCode } from './upstream-error.js';
 /** Progress is reported at most this often (the verified end at once). */
 const PROGRESS_EVERY_MS = 10;
 
-export type Claim = { lead: true } | { lead: false; transfer: Promise<FollowedTransfer> };
+/** A follower's transfer is 'stored' when the leader found the blob stored by another replica. */
+export type Claim = { lead: true } | { lead: false; transfer: Promise<FollowedTransfer | 'stored'> };
 
 interface Following {
   digest: Digest;
-  started: (transfer: FollowedTransfer) => void;
+  started: (transfer: FollowedTransfer | 'stored') => void;
   failed: (err: Error) => void;
   transfer?: FollowedTransfer;
 }
@@ -119,7 +120,7 @@ export class WorkerFlights {
       }
       // Registered now, not when the claimant resumes: the leader's news may come in the same read as the grant.
       const { digest } = grant;
-      const transfer = new Promise<FollowedTransfer>((started, failed) => this.following.set(digest.value, { digest, started, failed }));
+      const transfer = new Promise<FollowedTransfer | 'stored'>((started, failed) => this.following.set(digest.value, { digest, started, failed }));
       grant.resolve({ lead: false, transfer });
       return;
     }
@@ -137,7 +138,9 @@ export class WorkerFlights {
         this.following.delete(message.digest);
         const failure = message.outcome === 'failed' ? endedError(message) : undefined;
         if (following.transfer !== undefined) following.transfer.end(message.written, failure);
-        else following.failed(failure ?? new UpstreamError('UPSTREAM_FAILED', `the download of ${message.digest} ended before it started`));
+        else if (failure !== undefined) following.failed(failure);
+        // Stored without a download here: another replica downloaded it (the store has it).
+        else following.started('stored');
         return;
       }
     }

@@ -1,8 +1,8 @@
 // The `proxy` section: distribution's single upstream, our list of upstreams, and every bad value named.
 import { expect } from 'chai';
-import { parse, withVersion } from './config-test-helpers.js';
+import { expectInvalid, parse, withVersion } from './config-test-helpers.js';
 
-const proxy = (yaml: string) => parse(withVersion(`proxy:\n${yaml}`)).config.proxy;
+const proxy = (yaml: string, env: NodeJS.ProcessEnv = {}) => parse(withVersion(`proxy:\n${yaml}`), env).config.proxy;
 
 describe('config: proxy (mirror mode)', function () {
   it('is off without an upstream', function () {
@@ -62,6 +62,27 @@ describe('config: proxy (mirror mode)', function () {
       expect(() => proxy(yaml)).to.throw(message);
     });
   }
+
+  it('reads proxy.etcd: where replicas claim downloads, with the prefix ending in "/"', function () {
+    const remote = '  remoteurl: http://10.0.0.9:5000\n';
+    expect(proxy(`${remote}  etcd:\n    endpoints: http://10.0.0.1:2379,http://10.0.0.2:2379\n`).etcd).to.deep.equal({
+      endpoints: ['http://10.0.0.1:2379', 'http://10.0.0.2:2379'],
+      prefix: '/private-registry/mirror/',
+    });
+    expect(proxy(`${remote}  etcd:\n    endpoints: [https://e:2379]\n    prefix: /team-a/mirror\n    username: registry\n    password: s3cret\n    cafile: /etc/etcd/ca.pem\n`).etcd).to.deep.equal({
+      endpoints: ['https://e:2379'],
+      prefix: '/team-a/mirror/',
+      username: 'registry',
+      password: 's3cret',
+      caFile: '/etc/etcd/ca.pem',
+    });
+    expect(proxy(remote).etcd).to.equal(undefined);
+    expect(proxy(`${remote}  etcd:\n    endpoints: http://e:2379\n`, { REGISTRY_PROXY_ETCD_PREFIX: '/from-env' }).etcd?.prefix).to.equal('/from-env/');
+    expectInvalid(() => proxy(`${remote}  etcd:\n    prefix: /x\n`), 'proxy.etcd.endpoints', 'is required when proxy.etcd is present');
+    expectInvalid(() => proxy(`${remote}  etcd:\n    endpoints: [10.0.0.1:2379]\n`), 'proxy.etcd.endpoints', 'not an etcd endpoint');
+    expectInvalid(() => proxy(`${remote}  etcd:\n    endpoints: [http://e:2379]\n    prefix: mirror\n`), 'proxy.etcd.prefix', 'must start with "/"');
+    expectInvalid(() => proxy(`${remote}  etcd:\n    endpoints: [http://e:2379]\n    keyfile: /k.pem\n`), 'proxy.etcd.certfile', 'go together');
+  });
 
   it('never shows the upstream password in a message', function () {
     let message = '';
