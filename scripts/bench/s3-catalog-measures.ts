@@ -3,7 +3,9 @@
 // link each: 20,000 objects, written through the AWS SDK). Both registries serve the bucket read-only at once.
 // Two figures per page: the median latency, and how many S3 requests the page cost each registry, counted by
 // the testbed's proxy in front of s3rver for a second pair of registries (the count does not depend on the
-// machine; the latency includes s3rver's, a Node process on the same two cores).
+// machine; the latency includes s3rver's, a Node process on the same two cores). Then a third figure: the same
+// second pair with the proxy answering every S3 request NETWORK_MS later, as a bucket in the same AWS region
+// does (20-50 ms a LIST); there requests made one after another add up, and requests in flight together do not.
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { startHttpFaultProxy, startS3rver } from '@private-registry/testbed';
 import { mkdir } from 'node:fs/promises';
@@ -25,6 +27,10 @@ export interface S3CatalogSettings {
 
 /** Sequential requests a run takes the median of: s3rver lists slowly (it reads its directory tree for each LIST). */
 const REQUESTS = 3;
+/** The round trip the proxy adds to each S3 request for the third figure. */
+const NETWORK_MS = 20;
+/** Requests a run of the third figure times (a page of the reference can take tens of seconds there). */
+const NETWORK_REQUESTS = 1;
 /** Objects written at once while the bucket is filled. */
 const WRITERS = 32;
 
@@ -87,7 +93,22 @@ export async function measureS3Catalog(settings: S3CatalogSettings): Promise<Fig
         ours: { value: requests.ours ?? Number.NaN, runs: [requests.ours ?? Number.NaN] },
         reference: { value: requests.reference ?? Number.NaN, runs: [requests.reference ?? Number.NaN] },
       });
-      progress(`${label}: ours ${result.ours?.value.toFixed(1)} ms (${requests.ours} requests), reference ${result.reference?.value.toFixed(1)} ms (${requests.reference} requests)`);
+      proxy.setMode({ kind: 'latency', ms: NETWORK_MS });
+      const distant = await measurePair(counted, settings.runs, (side) => pageLatency(side, page.path, NETWORK_REQUESTS), undefined, [s3.process.pid as number]);
+      proxy.setMode({ kind: 'pass' });
+      figures.push({
+        id: `${page.id.replace('catalog.', 'catalog.s3.')}.network${NETWORK_MS}`,
+        label: `${label}, each S3 request ${NETWORK_MS} ms away`,
+        unit: 'ms',
+        better: 'lower',
+        ours: distant.ours,
+        reference: distant.reference,
+        target,
+      });
+      progress(
+        `${label}: ours ${result.ours?.value.toFixed(1)} ms (${requests.ours} requests; ${distant.ours?.value.toFixed(0)} ms with ${NETWORK_MS} ms per request), ` +
+          `reference ${result.reference?.value.toFixed(1)} ms (${requests.reference} requests; ${distant.reference?.value.toFixed(0)} ms)`,
+      );
     }
     return figures;
   } finally {

@@ -1,5 +1,5 @@
 // An HTTP proxy in front of a real server that a test can turn bad: answer a fixed status (503, 429, 500)
-// instead of forwarding, or hang without answering. How a test shows a registry riding out a sick upstream.
+// instead of forwarding, or hang without answering, or answer late, slowly or wrongly. How a test shows a registry riding out a sick upstream.
 
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import { registerCleanup } from './cleanup-registry.js';
@@ -13,7 +13,9 @@ export type FaultMode =
   /** Forward, but flip one byte in the middle of every response body of at least 1 KiB. */
   | { kind: 'corrupt' }
   /** Forward the next `passes` requests, then answer `status` to every later one (a failure midway through a sequence). */
-  | { kind: 'passThen'; passes: number; status: number };
+  | { kind: 'passThen'; passes: number; status: number }
+  /** Forward each request `ms` later: a server a network round trip away (S3 in a region: 20-50 ms). */
+  | { kind: 'latency'; ms: number };
 
 export interface HttpFaultProxy {
   /** `http://127.0.0.1:PORT` */
@@ -45,7 +47,11 @@ export async function startHttpFaultProxy(target: string): Promise<HttpFaultProx
       res.end(body);
       return;
     }
-    const forward = request(
+    if (mode.kind === 'latency') setTimeout(() => forward(req, res), mode.ms);
+    else forward(req, res);
+  });
+  const forward = (req: IncomingMessage, res: ServerResponse): void => {
+    const outgoing = request(
       { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
@@ -55,9 +61,9 @@ export async function startHttpFaultProxy(target: string): Promise<HttpFaultProx
         else answer.pipe(res);
       },
     );
-    forward.on('error', () => res.destroy());
-    req.pipe(forward);
-  });
+    outgoing.on('error', () => res.destroy());
+    req.pipe(outgoing);
+  };
   server.keepAliveTimeout = 1_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

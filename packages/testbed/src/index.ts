@@ -4,6 +4,7 @@
 export { freePort } from './free-port.js';
 export { hostFilesSnapshot } from './host-files-snapshot.js';
 export { waitForHttp, type WaitForHttpOptions } from './wait-for-http.js';
+export { waitUntil } from './wait-until.js';
 export { tempDir, type TempDir } from './temp-dir.js';
 export { cleanupTestbed, registerCleanup, pendingCleanupCount, type Cleanup } from './cleanup-registry.js';
 export { mochaHooks } from './mocha-cleanup.js';

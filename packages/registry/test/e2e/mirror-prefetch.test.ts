@@ -17,6 +17,7 @@ import {
   type HttpFaultProxy,
   type ReferenceRegistry,
   type RegistryProcess,
+  waitUntil,
 } from '@private-registry/testbed';
 import { RegistryApiClient } from '../api/api-client.js';
 import { pullImage, pushImage, type UpstreamImage } from './mirror-images.js';
@@ -30,14 +31,6 @@ async function storedInMirror(mirror: RegistryProcess, image: UpstreamImage): Pr
   const client = new RegistryApiClient(mirror.url);
   // A blob HEAD is answered from the mirror's storage only, never asked upstream.
   return Promise.all(image.blobs.map(async (blob) => (await client.head(`/v2/${image.repository}/blobs/${blob.digest}`)).status === 200));
-}
-
-async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 describe('mirror mode: the blobs of a cold pull fetched ahead @e2e', function () {
@@ -72,7 +65,7 @@ describe('mirror mode: the blobs of a cold pull fetched ahead @e2e', function ()
 
     const manifest = await new RegistryApiClient(mirror.url).fetchManifest(image.repository, image.tag);
     expect(manifest.status).to.equal(200);
-    await until(async () => (await storedInMirror(mirror, image)).every(Boolean), 10_000, 'every blob stored without a blob GET by the client');
+    await waitUntil(async () => (await storedInMirror(mirror, image)).every(Boolean), 10_000, 'every blob stored without a blob GET by the client');
     expect(blobGets((await upstream.accessLog()).slice(before), image)).to.deep.equal(image.blobs.map(() => 1));
     expect((await vars()).prefetched).to.equal(image.blobs.length);
 
@@ -129,7 +122,7 @@ describe('mirror mode: the blobs of a cold pull fetched ahead @e2e', function ()
     const spoolFiles = async (): Promise<string[]> => readdir(spool).catch(() => []);
     // Settled: nothing more asked upstream for a second, and no download in the spool.
     let seen = -1;
-    await until(
+    await waitUntil(
       async () => {
         const count = (await upstream.accessLog()).length;
         const settled = count === seen && (await spoolFiles()).length === 0;

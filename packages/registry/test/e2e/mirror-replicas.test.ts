@@ -18,6 +18,7 @@ import {
   type JsonObject,
   type ReferenceRegistry,
   type RegistryProcess,
+  waitUntil,
 } from '@private-registry/testbed';
 import { pushImage } from './mirror-images.js';
 import { s3ConfigText } from './s3-registry.js';
@@ -146,7 +147,7 @@ describe('mirror: one download per blob across replicas, claimed in etcd @e2e', 
     const before = (await upstream.accessLog()).length;
     const fromA = get(`${a!.registry.url}/v2/${repository}/blobs/${layer.digest}`).catch((err: Error) => err);
     // A has claimed it once its key is in etcd.
-    for (let i = 0; i < 100 && (await etcd.etcdctl(['get', '--prefix', '--keys-only', '/test-crash/'])).stdout.trim() === ''; i++) await new Promise((r) => setTimeout(r, 100));
+    await waitUntil(async () => (await etcd.etcdctl(['get', '--prefix', '--keys-only', '/test-crash/'])).stdout.trim() !== '', 10_000, "A's claim in etcd");
     const fromB = get(`${b!.registry.url}/v2/${repository}/blobs/${layer.digest}`);
     await new Promise((r) => setTimeout(r, 500));
     const killedAt = Date.now();
