@@ -11,8 +11,8 @@ import { openRegistryWarning } from './open-registry-warning.js';
 import { scheduleUploadPurge } from './services/upload-purger.js';
 import { scheduleGc, type GcOutcome } from './gc/gc-schedule.js';
 import { PullRecorder } from './gc/pull-recorder.js';
-import { Alerter } from './alerts/alerter.js';
 import type { AlertRelay } from './alerts/alert-relay.js';
+import { attachAlerter } from './alerts/alerter.js';
 import { REGISTRY_VERSION } from './http/registry-version.js';
 import { startDebugServer } from './debug-server.js';
 import { join } from 'node:path';
@@ -64,9 +64,7 @@ export function loggerFor(config: RegistryConfig, destination?: NodeJS.WritableS
 export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFor(loaded.config), alerts?: AlertRelay, role?: WorkerRole): Promise<RunningRegistry> {
   const { config } = loaded;
   // Alert mails: only with somewhere to send them, and only when the logger feeds the relay.
-  const alerter = alerts !== undefined && config.mail !== undefined && config.mail.to.length > 0 ? new Alerter(config.mail, { log, version: REGISTRY_VERSION }) : undefined;
-  alerts?.attach(alerter?.fromLog);
-  if (alerter !== undefined && config.mail !== undefined) log.info({ smtp: `${config.mail.host}:${config.mail.port}`, to: config.mail.to, intervalMs: config.mail.intervalMs }, 'alert mails on');
+  const alerter = alerts === undefined ? undefined : attachAlerter(alerts, config.mail, log, REGISTRY_VERSION);
   // Under workers the primary has said these once.
   if (role === undefined) for (const warning of loaded.warnings) log.warn(warning);
   const address = config.http.listen;
@@ -140,12 +138,14 @@ export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFo
         throw err;
       });
   if (metrics && services.mirror) metrics.watchMirror(services.mirror.stats);
-  const stopAnsweringVars = role === undefined ? () => undefined : answerVarsRequests(() => (services.mirror ? { mirror: services.mirror.stats.snapshot() } : {}));
+  // The mirror's counters for /debug/vars: this process's own, or (a worker) for the primary to add up.
+  const mirrorVars = (): { mirror?: Record<string, number> } => (services.mirror ? { mirror: services.mirror.stats.snapshot() } : {});
+  const stopAnsweringVars = role === undefined ? () => undefined : answerVarsRequests(mirrorVars);
   if (metrics && notifications && !role) metrics.watchNotifications(() => notifications.stats());
   const metricsPath = config.http.debug?.prometheus.path ?? '/metrics';
   const debug =
     debugListen && debugListen.net === 'tcp' && metrics && !role
-      ? await startDebugServer({ host: debugListen.host ?? '::', port: debugListen.port }, readiness, log, () => ({ ...(services.mirror ? { mirror: services.mirror.stats.snapshot() } : {}) }), { path: metricsPath, metrics })
+      ? await startDebugServer({ host: debugListen.host ?? '::', port: debugListen.port }, readiness, log, mirrorVars, { path: metricsPath, metrics })
       : undefined;
   if (debug) log.info({ url: debug.url, metrics: metricsPath }, `debug server listening (/debug/health, /debug/vars, ${metricsPath})`);
   const purging = config.storage.maintenance.uploadPurging;

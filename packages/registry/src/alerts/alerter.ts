@@ -7,6 +7,7 @@ import type { MailConfig } from '../config/registry-config.js';
 import { AlertBatch, nextSendAt, type AlertKind, type AlertSchedule } from './alert-batch.js';
 import { alertDetail, composeAlertMail } from './alert-message.js';
 import { mailSender, type MailSender } from './mail-transport.js';
+import type { AlertRelay } from './alert-relay.js';
 
 const BATCH_WINDOW_MS = 10_000;
 
@@ -80,4 +81,15 @@ export class Alerter {
       ),
     );
   }
+}
+
+/**
+ * The alerter for `mail` (none without recipients), attached to `relay` and announced in the log: what a single
+ * process and the primary of several workers both do at startup.
+ */
+export function attachAlerter(relay: AlertRelay, mail: MailConfig | undefined, log: Logger, version: string): Alerter | undefined {
+  const alerter = mail !== undefined && mail.to.length > 0 ? new Alerter(mail, { log, version }) : undefined;
+  relay.attach(alerter?.fromLog);
+  if (alerter !== undefined && mail !== undefined) log.info({ smtp: `${mail.host}:${mail.port}`, to: mail.to, intervalMs: mail.intervalMs }, 'alert mails on');
+  return alerter;
 }

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { CodedError, type Logger } from '@private-registry/core';
-import type { NotificationAction, NotificationsConfig } from '../config/registry-config.js';
+import type { NotificationAction, NotificationEndpointConfig, NotificationsConfig } from '../config/registry-config.js';
 import { redactUrlPassword } from '../config/effective-config.js';
 import type { Digest } from '../oci/digest.js';
 import { principalName } from '../auth/principal.js';
@@ -75,7 +75,7 @@ export class NotificationBus {
         }).catch(unusable(endpoint.name, directory));
         const sink = new EndpointSink(endpoint, queue, options.log);
         sinks.push(sink);
-        routes.push({ sink, ignoredMediaTypes: new Set(endpoint.ignoredMediaTypes), ignoredActions: new Set(endpoint.ignoredActions) });
+        routes.push(routeTo(endpoint, sink));
         options.log.info(
           { endpoint: endpoint.name, url: redactUrlPassword(endpoint.url), timeoutMs: endpoint.timeoutMs, threshold: endpoint.threshold, backoffMs: endpoint.backoffMs, headers: Object.keys(endpoint.headers), queue: directory, pending: queue.size },
           'notification endpoint configured',
@@ -95,11 +95,7 @@ export class NotificationBus {
    */
   static forwarding(config: NotificationsConfig, options: NotificationBusOptions, send: (endpoint: string, eventJson: string) => void): NotificationBus | undefined {
     if (config.endpoints.length === 0 || config.queueDirectory === undefined) return undefined;
-    const routes = config.endpoints.map((endpoint) => ({
-      sink: forwardingSink(endpoint.name, send),
-      ignoredMediaTypes: new Set(endpoint.ignoredMediaTypes),
-      ignoredActions: new Set(endpoint.ignoredActions),
-    }));
+    const routes = config.endpoints.map((endpoint) => routeTo(endpoint, forwardingSink(endpoint.name, send)));
     return new NotificationBus(routes, [], { addr: options.sourceAddr, instanceID: randomUUID() }, config.includeReferences);
   }
 
@@ -205,6 +201,11 @@ export class NotificationBus {
     }
     return { id, addr: remoteAddr(req), host: req.headers.host ?? '', method: req.method ?? '', useragent: req.headers['user-agent'] ?? '' };
   }
+}
+
+/** Events for `endpoint` go to `sink`, but for the media types and actions it ignores. */
+function routeTo(endpoint: NotificationEndpointConfig, sink: EventSink): Route {
+  return { sink, ignoredMediaTypes: new Set(endpoint.ignoredMediaTypes), ignoredActions: new Set(endpoint.ignoredActions) };
 }
 
 function forwardingSink(name: string, send: (endpoint: string, eventJson: string) => void): EventSink {

@@ -100,9 +100,10 @@ export class UploadStore {
   complete(name: string, id: string, digest: Digest, body?: Readable, options: AppendOptions = {}): Promise<BlobDescriptor> {
     this.checkId(id);
     return this.locks.run(id, async () => {
-      if (body !== undefined && digest.algorithm === 'sha256' && this.driver.stagedWriter !== undefined && (options.start ?? 0) === 0) {
+      const staged = this.driver.stagedWriter?.bind(this.driver);
+      if (body !== undefined && digest.algorithm === 'sha256' && staged !== undefined && (options.start ?? 0) === 0) {
         // The whole blob in this request: on a store whose move copies (S3), straight to its place.
-        if ((await this.status(name, id)).size === 0) return this.completeStaged(name, id, digest, body, options);
+        if ((await this.status(name, id)).size === 0) return this.completeStaged(name, id, digest, body, options, staged);
       }
       // With a last chunk, the writer that received it stays open to fsync the data after the
       // digest check, rather than being closed and opened again.
@@ -158,8 +159,15 @@ export class UploadStore {
    * A failure leaves the session empty; a crash leaves an incomplete multipart upload, which nobody sees and the
    * upload purger aborts.
    */
-  private async completeStaged(name: string, id: string, digest: Digest, body: Readable, options: AppendOptions): Promise<BlobDescriptor> {
-    const writer = await (this.driver.stagedWriter as (path: string) => Promise<StorageWriter>)(pathFor({ kind: 'blobData', digest }));
+  private async completeStaged(
+    name: string,
+    id: string,
+    digest: Digest,
+    body: Readable,
+    options: AppendOptions,
+    stagedWriter: (path: string) => Promise<StorageWriter>,
+  ): Promise<BlobDescriptor> {
+    const writer = await stagedWriter(pathFor({ kind: 'blobData', digest }));
     const hash = createHash('sha256');
     try {
       await streamInto(body, hash, writer);

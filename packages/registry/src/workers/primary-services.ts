@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import type { Logger } from '@private-registry/core';
 import type { RegistryConfig } from '../config/registry-config.js';
 import type { AlertRelay } from '../alerts/alert-relay.js';
-import { Alerter } from '../alerts/alerter.js';
+import { attachAlerter, type Alerter } from '../alerts/alerter.js';
 import { NotificationBus } from '../notifications/notification-bus.js';
 import { REGISTRY_VERSION } from '../http/registry-version.js';
 import { startDebugServer } from '../debug-server.js';
@@ -29,9 +29,7 @@ export class PrimaryServices {
 
   static async start(config: RegistryConfig, log: Logger, alerts: AlertRelay, pool: () => WorkerPool): Promise<PrimaryServices> {
     const closers: Array<() => Promise<void> | void> = [];
-    const alerter = config.mail !== undefined && config.mail.to.length > 0 ? new Alerter(config.mail, { log, version: REGISTRY_VERSION }) : undefined;
-    alerts.attach(alerter?.fromLog);
-    if (alerter !== undefined && config.mail !== undefined) log.info({ smtp: `${config.mail.host}:${config.mail.port}`, to: config.mail.to, intervalMs: config.mail.intervalMs }, 'alert mails on');
+    const alerter = attachAlerter(alerts, config.mail, log, REGISTRY_VERSION);
     const notifications = await NotificationBus.start(config.notifications, { log, sourceAddr: `${hostname()}:${config.http.listen.net === 'tcp' ? config.http.listen.port : 0}` });
     if (config.auth !== undefined) {
       const { RateLimiterClusterMaster } = await import('rate-limiter-flexible');

@@ -36,11 +36,23 @@ export interface WorkerVars {
 export type PrimaryMessage = { type: 'registry:shutdown' } | { type: 'registry:vars-request'; id: number } | TagChecked | RepositoryPushed | FlightUpdate;
 
 /** A worker asks to download a blob, says how its download goes, or lets go of one it followed. */
-export type FlightRequest =
-  | { type: 'registry:flight-claim'; digest: string; ticket: number }
-  | { type: 'registry:flight-started'; digest: string; spool: string; size: number | undefined }
-  | { type: 'registry:flight-progress'; digest: string; written: number; verified: boolean }
-  | FlightEnded;
+export type FlightRequest = { type: 'registry:flight-claim'; digest: string; ticket: number } | FlightStarted | FlightProgress | FlightEnded;
+
+/** The leader's spool file (and the upstream's Content-Length): followers read it as it grows. */
+export interface FlightStarted {
+  type: 'registry:flight-started';
+  digest: string;
+  spool: string;
+  size: number | undefined;
+}
+
+/** How far the leader's download got, and whether the whole matched its digest. */
+export interface FlightProgress {
+  type: 'registry:flight-progress';
+  digest: string;
+  written: number;
+  verified: boolean;
+}
 
 /**
  * The leader's download is over: stored (in storage, `written` bytes), or failed (`code` and `status` of the
@@ -57,11 +69,7 @@ export interface FlightEnded {
 }
 
 /** The primary answers a claim (lead it, or follow the worker that leads) and relays the leader's progress. */
-export type FlightUpdate =
-  | { type: 'registry:flight-grant'; digest: string; ticket: number; lead: boolean }
-  | { type: 'registry:flight-started'; digest: string; spool: string; size: number | undefined }
-  | { type: 'registry:flight-progress'; digest: string; written: number; verified: boolean }
-  | FlightEnded;
+export type FlightUpdate = { type: 'registry:flight-grant'; digest: string; ticket: number; lead: boolean } | FlightStarted | FlightProgress | FlightEnded;
 
 /** One of ours (the other side is trusted: it is this program, forked by it or forking it). */
 export function isRegistryMessage(message: unknown): message is WorkerMessage | PrimaryMessage {

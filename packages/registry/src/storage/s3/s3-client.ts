@@ -28,8 +28,8 @@ export const DEFAULT_TUNING: Required<S3ClientTuning> = {
   maxSockets: 128,
 };
 
-export function createS3Client(settings: S3Settings, tuning: S3ClientTuning = {}): S3Client {
-  const t = { ...DEFAULT_TUNING, ...tuning };
+/** `tuning`: whole (the driver merges the operator's over DEFAULT_TUNING once, for the client and its reader). */
+export function createS3Client(settings: S3Settings, t: Required<S3ClientTuning> = DEFAULT_TUNING): S3Client {
   const agentOptions = { keepAlive: true, maxSockets: t.maxSockets };
   const config: S3ClientConfig = {
     region: settings.region,
