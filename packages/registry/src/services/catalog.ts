@@ -2,9 +2,10 @@
 // rule), in lexical order. A page walks only the part of the tree it returns: it seeks to `last` by binary search
 // in each directory's sorted listing and stops once it has n names (and knows whether one more follows), so its
 // cost grows with n and the depth of the names, not with the number of repositories. The directories next in line
-// are listed a few at a time (READ_AHEAD), so on S3 a page is not n round trips one after another. Nothing is kept between
-// requests but the driver's own listing cache (filesystem: trusted while the directory's mtime is unchanged), so
-// a repository written by another replica or by distribution itself is listed by the next request.
+// are listed a few at a time (READ_AHEAD, never past the names the page still needs), so on S3 a page is not n
+// round trips one after another. Nothing is kept between requests but the driver's own listing cache
+// (filesystem: trusted while the directory's mtime is unchanged), so a repository written by another replica or
+// by distribution itself is listed by the next request.
 //
 // Lexical order is not the order of a depth-first walk: "a-b" sorts between "a" and "a/b" ('-' and '.' sort before
 // '/'). So in each directory a child `c` stands for two places in the order: the name `c` itself (when it is a
@@ -36,8 +37,12 @@ interface PendingBlock {
 /** Listings a walk starts ahead of the child it is at (see listAhead). */
 const READ_AHEAD = 8;
 
-/** One walk's listings: a child is listed once even though it stands for two places in the order. */
-type Listings = Map<string, Promise<string[]>>;
+/** One walk: its listings (a child is listed once even though it stands for two places in the order). */
+interface Walk {
+  listings: Map<string, Promise<string[]>>;
+  /** How many more names the caller may take: no directory is listed ahead beyond that many. */
+  wanted: () => number;
+}
 
 export class Catalog {
   constructor(private readonly driver: StorageDriver) {}
@@ -45,7 +50,7 @@ export class Catalog {
   /** Every repository, sorted. */
   async repositories(): Promise<string[]> {
     const all: string[] = [];
-    for await (const name of this.names(undefined)) all.push(name);
+    for await (const name of this.names(undefined, () => READ_AHEAD)) all.push(name);
     return all;
   }
 
@@ -53,7 +58,8 @@ export class Catalog {
   async page(n: number, last?: string, accept?: (name: string) => boolean): Promise<CatalogPage> {
     const items: string[] = [];
     if (n <= 0) return { items, more: false };
-    for await (const name of this.names(last)) {
+    // One name more than the page shows, to know whether another follows.
+    for await (const name of this.names(last, () => n + 1 - items.length)) {
       if (accept !== undefined && !accept(name)) continue;
       if (items.length === n) return { items, more: true };
       items.push(name);
@@ -61,13 +67,13 @@ export class Catalog {
     return { items, more: false };
   }
 
-  /** Repository names after `after` (all when undefined), in lexical order. */
-  private names(after: string | undefined): AsyncGenerator<string> {
-    return this.under(pathFor({ kind: 'repositoriesRoot' }), '', after, new Map());
+  /** Repository names after `after` (all when undefined), in lexical order; `wanted`: see Walk. */
+  private names(after: string | undefined, wanted: () => number): AsyncGenerator<string> {
+    return this.under(pathFor({ kind: 'repositoriesRoot' }), '', after, { listings: new Map(), wanted });
   }
 
-  private async *under(dir: string, prefix: string, after: string | undefined, listings: Listings): AsyncGenerator<string> {
-    const children = await this.list(dir, listings);
+  private async *under(dir: string, prefix: string, after: string | undefined, walk: Walk): AsyncGenerator<string> {
+    const children = await this.list(dir, walk);
     const base = `${dir}/`;
     const pending: PendingBlock[] = [];
     let next = 0;
@@ -91,40 +97,41 @@ export class Catalog {
       const name = path?.slice(base.length);
       if (pending.length > 0 && (name === undefined || pending[0]!.key < name)) {
         const block = pending.shift()!;
-        yield* this.under(block.path, block.prefix, block.after, listings);
+        yield* this.under(block.path, block.prefix, block.after, walk);
         continue;
       }
       next += 1;
       // Underscore directories (_manifests, _layers, _uploads) hold a repository's data, never repositories.
       if (path === undefined || name === undefined || name.startsWith('_')) continue;
-      this.listAhead(children, next, base, listings);
-      const entries = (await this.list(path, listings)).map((entry) => entry.slice(path.length + 1));
+      this.listAhead(children, next, base, walk);
+      const entries = (await this.list(path, walk)).map((entry) => entry.slice(path.length + 1));
       if (entries.includes('_manifests') || entries.includes('_layers')) yield prefix + name;
       if (entries.some((entry) => !entry.startsWith('_'))) insertByKey(pending, { key: `${name}/`, path, prefix: `${prefix}${name}/` });
     }
   }
 
   /**
-   * Starts listing the children after `from` (up to READ_AHEAD of them) without waiting: on S3 each listing is a
-   * request, and made one after another a page of n waits for n round trips. A page reads at most READ_AHEAD
-   * listings it does not use; a failure surfaces when (if) the walk reaches that child.
+   * Starts listing the children after `from` without waiting: up to READ_AHEAD of them, and no more than the
+   * names the caller still wants (each child is at most one). On S3 each listing is a request, and made one after
+   * another a page of n waits for n round trips. A failure surfaces when (if) the walk reaches that child.
    */
-  private listAhead(children: readonly string[], from: number, base: string, listings: Listings): void {
-    for (let i = from; i < Math.min(children.length, from + READ_AHEAD); i += 1) {
+  private listAhead(children: readonly string[], from: number, base: string, walk: Walk): void {
+    const ahead = Math.min(READ_AHEAD, walk.wanted() - 1);
+    for (let i = from; i < Math.min(children.length, from + ahead); i += 1) {
       const child = children[i] as string;
-      if (!child.slice(base.length).startsWith('_')) this.list(child, listings).catch(() => undefined);
+      if (!child.slice(base.length).startsWith('_')) this.list(child, walk).catch(() => undefined);
     }
   }
 
   /** The sorted child paths of `dir`; none when it is missing (or not a directory, on stores that say so). */
-  private list(dir: string, listings: Listings): Promise<string[]> {
-    let listing = listings.get(dir);
+  private list(dir: string, walk: Walk): Promise<string[]> {
+    let listing = walk.listings.get(dir);
     if (listing === undefined) {
       listing = this.driver.list(dir).catch((err: unknown) => {
         if (isPathNotFound(err)) return [];
         throw err;
       });
-      listings.set(dir, listing);
+      walk.listings.set(dir, listing);
     }
     return listing;
   }

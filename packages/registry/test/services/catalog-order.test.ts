@@ -105,3 +105,44 @@ describe('the catalog of an empty store', function () {
     expect(await catalog.repositories()).to.deep.equal([]);
   });
 });
+
+describe('the catalog lists ahead, but not past the page', function () {
+  /** A memory store whose listings are counted, each answered a moment later (as S3 answers), with how many ran at once. */
+  class CountingDriver extends MemoryDriver {
+    listed: string[] = [];
+    running = 0;
+    mostAtOnce = 0;
+    override async list(path: string): Promise<string[]> {
+      this.listed.push(path);
+      this.running += 1;
+      this.mostAtOnce = Math.max(this.mostAtOnce, this.running);
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        return await super.list(path);
+      } finally {
+        this.running -= 1;
+      }
+    }
+  }
+
+  it('lists up to 8 directories ahead of the one it is at, and no repository beyond the one that says whether more follow', async function () {
+    const driver = new CountingDriver();
+    const names = Array.from({ length: 60 }, (_, i) => `flat-${String(i).padStart(2, '0')}`);
+    for (const name of names) await driver.putContent(`${ROOT}/${name}/_manifests/tags/latest/current/link`, Buffer.from('x'));
+    const catalog = new Catalog(driver);
+    for (const [n, last] of [[20, undefined], [5, 'flat-30'], [1, 'flat-58']] as const) {
+      driver.listed = [];
+      driver.mostAtOnce = 0;
+      const page = await catalog.page(n, last);
+      const start = last === undefined ? 0 : names.indexOf(last) + 1;
+      expect(page.items).to.deep.equal(names.slice(start, start + n));
+      // The root, `last` itself (names under "last/" follow it), the n repositories shown and the one after
+      // them; nothing further.
+      const repositoriesListed = driver.listed.filter((path) => path !== ROOT).sort();
+      const expectedListed = [...(last === undefined ? [] : [last]), ...names.slice(start, start + n + 1)].map((name) => `${ROOT}/${name}`);
+      expect(repositoriesListed, `n=${n} last=${last}`).to.deep.equal(expectedListed);
+      // The one the walk is at and the 8 after it.
+      if (n >= 9) expect(driver.mostAtOnce, 'listings in flight together').to.equal(9);
+    }
+  });
+});
