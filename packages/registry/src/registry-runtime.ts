@@ -186,8 +186,9 @@ export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFo
       readiness.close();
       accessControl?.close();
       await alerter?.close();
-      services.mirror?.close();
       await Promise.all([listener.close(), debug?.close()]);
+      // After the drain: a request still being answered may follow another worker's or replica's download.
+      services.mirror?.close();
       // After the listener: requests that drained have queued their events; these reach the disk now.
       await notifications?.close();
     },

@@ -27,6 +27,7 @@ export class EtcdReplicaFlights implements ReplicaFlights {
   private client: EtcdClient | undefined;
   private readonly owner = JSON.stringify({ owner: randomUUID(), host: hostname(), pid: process.pid });
   private offUntil = 0;
+  private closed = false;
   private readonly waits = new Set<() => void>();
 
   constructor(
@@ -35,7 +36,7 @@ export class EtcdReplicaFlights implements ReplicaFlights {
   ) {}
 
   async claim(digest: Digest): Promise<ReplicaClaim> {
-    if (Date.now() < this.offUntil) return UNCOORDINATED;
+    if (this.closed || Date.now() < this.offUntil) return UNCOORDINATED;
     const key = `${this.config.prefix}downloads/${digest.value}`;
     const client = (this.client ??= connectEtcd(this.config));
     const lease = client.lease(TTL_SECONDS, { autoKeepAlive: true });
@@ -50,6 +51,8 @@ export class EtcdReplicaFlights implements ReplicaFlights {
       await this.waitGone(client, key, BigInt(result.header.revision));
       return { lead: false };
     } catch (err) {
+      // At shutdown the waits end unanswered: nothing to warn about (the download, if any, is cancelled anyway).
+      if (this.closed) return UNCOORDINATED;
       this.offUntil = Date.now() + OFF_FOR_MS;
       this.log.warn({ err: (err as Error).message, endpoints: this.config.endpoints, retryInMs: OFF_FOR_MS }, 'etcd did not answer: this replica downloads mirror blobs without asking the others for a while');
       return UNCOORDINATED;
@@ -59,6 +62,7 @@ export class EtcdReplicaFlights implements ReplicaFlights {
   }
 
   close(): void {
+    this.closed = true;
     for (const stop of this.waits) stop();
     this.client?.close();
     this.client = undefined;
