@@ -40,14 +40,18 @@ export class EtcdReplicaFlights implements ReplicaFlights {
     const key = `${this.config.prefix}downloads/${digest.value}`;
     const client = (this.client ??= connectEtcd(this.config));
     const lease = client.lease(TTL_SECONDS, { autoKeepAlive: true });
-    let claimed = false;
+    // Set once the lease is the claim's (revoked by release) or revoked already; otherwise revoked at the end.
+    let leaseHandled = false;
     try {
       const leaseId = await within(lease.grant(), REQUEST_TIMEOUT_MS, 'granting a lease');
       const result = await client.if(key, 'Create', '==', 0).then(client.put(key).value(this.owner).lease(leaseId)).options(deadline()).commit();
       if (result.succeeded) {
-        claimed = true;
+        leaseHandled = true;
         return { lead: true, release: () => revoke(lease) };
       }
+      // Another replica holds it: our lease is not needed while we wait.
+      leaseHandled = true;
+      void revoke(lease);
       await this.waitGone(client, key, BigInt(result.header.revision));
       return { lead: false };
     } catch (err) {
@@ -57,7 +61,7 @@ export class EtcdReplicaFlights implements ReplicaFlights {
       this.log.warn({ err: (err as Error).message, endpoints: this.config.endpoints, retryInMs: OFF_FOR_MS }, 'etcd did not answer: this replica downloads mirror blobs without asking the others for a while');
       return UNCOORDINATED;
     } finally {
-      if (!claimed) void revoke(lease);
+      if (!leaseHandled) void revoke(lease);
     }
   }
 

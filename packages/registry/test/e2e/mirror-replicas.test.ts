@@ -131,6 +131,8 @@ describe('mirror: one download per blob across replicas, claimed in etcd @e2e', 
       // The claim is gone with its lease once the blob is stored.
       const keys = await etcd.etcdctl(['get', '--prefix', '--keys-only', `/test-${repository.replace('/', '-')}/`]);
       expect(keys.stdout.trim()).to.equal('');
+      // And no lease is left behind: the waiting replica's went when it found the key taken (revokes are not awaited).
+      await waitUntil(async () => (await etcd.etcdctl(['lease', 'list'])).stdout.includes('found 0 leases'), 5_000, 'no lease left in etcd');
       // Both serve it from the store now, without asking upstream.
       for (const { registry } of replicas) expect(sha256((await get(`${registry.url}/v2/${repository}/blobs/${layer.digest}`)).body)).to.equal(layer.digest);
       expect(await upstreamBlobGets(before, repository, layer.digest)).to.equal(1);
