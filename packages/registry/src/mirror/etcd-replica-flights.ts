@@ -39,11 +39,12 @@ export class EtcdReplicaFlights implements ReplicaFlights {
     if (this.closed || Date.now() < this.offUntil) return UNCOORDINATED;
     const key = `${this.config.prefix}downloads/${digest.value}`;
     const client = (this.client ??= connectEtcd(this.config));
-    const lease = client.lease(TTL_SECONDS, { autoKeepAlive: true });
+    // The deadline bounds the grant only (etcd3 leaves it out of the keepalives).
+    const lease = client.lease(TTL_SECONDS, { autoKeepAlive: true, ...deadline() });
     // Set once the lease is the claim's (revoked by release) or revoked already; otherwise revoked at the end.
     let leaseHandled = false;
     try {
-      const leaseId = await within(lease.grant(), REQUEST_TIMEOUT_MS, 'granting a lease');
+      const leaseId = await lease.grant();
       const result = await client.if(key, 'Create', '==', 0).then(client.put(key).value(this.owner).lease(leaseId)).options(deadline()).commit();
       if (result.succeeded) {
         leaseHandled = true;
@@ -110,19 +111,6 @@ export class EtcdReplicaFlights implements ReplicaFlights {
       }, LOOK_EVERY_MS);
       look.unref();
     });
-  }
-}
-
-/** `promise`, or a rejection after `ms` (for etcd3 calls that take no deadline). */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`etcd took longer than ${ms} ms ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 
