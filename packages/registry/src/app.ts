@@ -16,6 +16,7 @@ import { StorageReadiness } from './storage/storage-readiness.js';
 import { answerUnrouted } from './http/unserved-requests.js';
 import type { AccessGate } from './auth/access-gate.js';
 import type { NotificationBus } from './notifications/notification-bus.js';
+import type { UiHandler } from './ui/ui-handler.js';
 
 /** The built-in token service's handler (GET/POST <prefix>/auth/token). */
 export type TokenEndpoint = (req: IncomingMessage, res: ServerResponse, query: URLSearchParams) => Promise<void>;
@@ -45,6 +46,8 @@ export interface RegistryAppOptions {
   notifications?: NotificationBus;
   /** Request metrics, when the debug listener serves them. */
   metrics?: HttpMetrics;
+  /** The web UI (ui.enabled): made once the services exist, served below <prefix>/ui/. */
+  ui?: (services: RegistryServices, urls: UrlPolicy & { prefix: string }) => UiHandler;
 }
 
 export interface RegistryApp {
@@ -61,7 +64,10 @@ export function createRegistryApp(options: RegistryAppOptions): RegistryApp {
   const prefix = (options.prefix ?? '').replace(/\/+$/, '');
   const v2Root = `${prefix}/v2`;
   const { metrics } = options;
-  const v2 = createRegistryHandler({ services, log: options.log, urls: { ...options.urls, prefix }, ...(options.access ? { access: options.access } : {}), ...(metrics ? { metrics } : {}) });
+  const urls = { ...options.urls, prefix };
+  const v2 = createRegistryHandler({ services, log: options.log, urls, ...(options.access ? { access: options.access } : {}), ...(metrics ? { metrics } : {}) });
+  const uiRoot = `${prefix}/ui`;
+  const ui = options.ui?.(services, urls);
   const tokenPath = `${prefix}${TOKEN_PATH}`;
   const { tokenEndpoint } = options;
   const observe = requestObserver({ ...(options.accessLog ? { log: options.log } : {}), ...(metrics ? { metrics } : {}) });
@@ -84,7 +90,21 @@ export function createRegistryApp(options: RegistryAppOptions): RegistryApp {
       void tokenEndpoint(req, res, new URLSearchParams(url.slice(tokenPath.length + 1)));
       return;
     }
-    if (health !== undefined && serveHealth(health, req, res, { readiness, apiRoot: v2Root })) return;
+    if (ui !== undefined && url.startsWith(uiRoot)) {
+      const rest = url.slice(uiRoot.length);
+      if (rest === '' || rest[0] === '?') {
+        record.route = 'ui';
+        res.statusCode = 301;
+        res.setHeader('Location', `${uiRoot}/${rest}`);
+        res.end();
+        return;
+      }
+      if (rest[0] === '/') {
+        void ui(req, res, rest);
+        return;
+      }
+    }
+    if (health !== undefined && serveHealth(health, req, res, { readiness, apiRoot: v2Root, ...(ui ? { uiRoot: `${uiRoot}/` } : {}) })) return;
     answerUnrouted(req, res, health !== undefined, options.log);
   };
   return { app, services, readiness };

@@ -104,11 +104,26 @@ export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFo
       : {}),
   };
   if (accessControl && metrics) accessControl.gate.observeFailures((reason) => metrics.authFailed(reason));
+  // The web UI: imported only when on, so a registry without it never loads Preact.
+  const ui = config.ui.enabled
+    ? await (await import('./ui/ui-setup.js')).setupUi({
+        config,
+        driver,
+        log,
+        ...(accessControl ? { access: accessControl.gate } : {}),
+        readiness,
+        ...(notifications ? { notifications } : {}),
+        location,
+        version: REGISTRY_VERSION,
+        announce: role === undefined || housekeeping,
+      })
+    : undefined;
   const { app, services } = createRegistryApp({
     ...(notifications ? { notifications } : {}),
     ...(accessControl ? { access: accessControl.gate } : {}),
     ...(accessControl?.tokenEndpoint ? { tokenEndpoint: accessControl.tokenEndpoint } : {}),
     ...(metrics ? { metrics: metrics.http } : {}),
+    ...(ui ? { ui: ui.handler } : {}),
     driver,
     readiness,
     policy: {
@@ -185,6 +200,7 @@ export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFo
       await services.pulls?.close().catch((err: unknown) => log.warn({ err }, 'pull times not written at shutdown'));
       readiness.close();
       accessControl?.close();
+      ui?.close();
       await alerter?.close();
       await Promise.all([listener.close(), debug?.close()]);
       // After the drain: a request still being answered may follow another worker's or replica's download.

@@ -151,8 +151,35 @@ export class AccessGate {
     throw this.unauthorized(req, scope, 'the token does not grant this access', 'insufficient_scope');
   }
 
-  /** The user or robot our own token service issued a token to, as it stands now. */
-  private async subjectOf(subject: string): Promise<Principal | undefined> {
+  /**
+   * Registry-wide rights (the UI's status page): a user or anonymous caller the policy makes admin of `**`,
+   * a robot granted admin on `**`. Tokens from a token server are not asked (the UI logs in with passwords).
+   */
+  isRegistryAdmin(principal: Principal): boolean {
+    switch (principal.kind) {
+      case 'anonymous':
+        return this.options.policy.isRegistryAdmin({ kind: 'anonymous' });
+      case 'user':
+        return this.options.policy.isRegistryAdmin({ kind: 'user', name: principal.name });
+      case 'robot':
+        return principal.grants.some((grant) => grant.repository === '**' && grant.rights.admin);
+      case 'bearer':
+        return false;
+    }
+  }
+
+  /** Whether callers without credentials may do anything anywhere (then the UI lets them browse without logging in). */
+  get anonymousHasRights(): boolean {
+    return this.options.policy.grantsAnything({ kind: 'anonymous' });
+  }
+
+  /** Whether user names and passwords (or robot tokens) are checked here, so a login form can work. */
+  get checksPasswords(): boolean {
+    return this.options.passwords !== undefined || this.options.robots !== undefined;
+  }
+
+  /** The user or robot our own token service issued a token to (or a UI session names), as it stands now. */
+  async subjectOf(subject: string): Promise<Principal | undefined> {
     if (this.options.passwords?.has(subject)) return { kind: 'user', name: subject, via: 'password' };
     const grants = await this.options.robots?.grantsOf(subject);
     return grants === undefined ? undefined : { kind: 'robot', name: subject, grants };

@@ -9,6 +9,7 @@ import { compareSpecificity, globSpecificity } from './repository-glob.js';
 import { repositoryMatcher, type RepositoryMatcher } from './repository-matcher.js';
 
 interface CompiledRule {
+  glob: string;
   match: RepositoryMatcher;
   specificity: number[];
   index: number;
@@ -33,6 +34,7 @@ export class AccessPolicy {
     const effective = rules ?? [{ repositories: ['**'], users: ['*'], groups: [], anonymous: false, actions: ['pull', 'push', 'overwrite', 'delete'], index: 0 }];
     this.rules = effective.flatMap((rule) =>
       rule.repositories.map((glob) => ({
+        glob,
         match: repositoryMatcher(glob),
         specificity: globSpecificity(glob),
         index: rule.index,
@@ -68,6 +70,11 @@ export class AccessPolicy {
   /** True when some rule could grant `subject` anything at all (anonymous callers with none get a 401, not a 403). */
   grantsAnything(subject: PolicySubject): boolean {
     return this.rules.some((rule) => this.appliesTo(rule, subject) && rule.rights.actions.size > 0);
+  }
+
+  /** True when a rule gives `subject` the admin role over every repository (`**`): registry-wide pages are theirs. */
+  isRegistryAdmin(subject: PolicySubject): boolean {
+    return this.rules.some((rule) => rule.glob === '**' && rule.rights.admin && this.appliesTo(rule, subject));
   }
 
   /** The groups a user belongs to (for logs and `config check`). */

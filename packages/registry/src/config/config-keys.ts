@@ -151,6 +151,8 @@ export const CONFIG_KEYS: KeySpec = struct({
   http,
   catalog: struct({ maxentries: scalar }),
   tags: struct({ maxtags: scalar }),
+  // Ours: the web UI.
+  ui: struct({ enabled: scalar, sessionttl: scalar, discovery: struct({ endpoints: { kind: 'list', items: scalar }, prefix: scalar, ...ETCD_CONNECTION }) }),
   auth,
   middleware: ignored,
   // distribution's webhook endpoints, plus ours: queuedirectory (the durable delivery queues).

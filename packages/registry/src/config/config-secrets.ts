@@ -12,6 +12,7 @@ export function redactConfig(config: RegistryConfig): RegistryConfig {
     http: { ...config.http, secret: config.http.secret === undefined ? undefined : REDACTED },
     storage: { ...config.storage, s3: config.storage.s3 === undefined ? undefined : redactTree(config.storage.s3, 'storage.s3') },
     raw: redactTree(config.raw, ''),
+    ui: config.ui.discovery?.password === undefined ? config.ui : { ...config.ui, discovery: { ...config.ui.discovery, password: REDACTED } },
     mail: config.mail === undefined ? undefined : { ...config.mail, password: config.mail.password === undefined ? undefined : REDACTED },
     notifications: {
       ...config.notifications,

@@ -59,6 +59,7 @@ function defaultsTree(config: RegistryConfig): MapNode {
     http: { addr: http.addr, net: http.net, draintimeout: formatDuration(http.drainTimeoutMs), workers: http.workers, relativeurls: http.relativeUrls },
     catalog: { maxentries: config.catalog.maxEntries },
     tags: { maxtags: config.tags.maxTags },
+    ui: { enabled: config.ui.enabled, sessionttl: formatDuration(config.ui.sessionTtlMs) },
   };
   if (config.proxy.upstreams.length > 0) {
     tree.proxy = { tagrevalidate: formatDuration(config.proxy.tagRevalidateMs), timeout: formatDuration(config.proxy.upstreamTimeoutMs) };

@@ -2,6 +2,7 @@
 // file is first reduced to its chosen flavor), apply the environment (distribution's rule), warn about
 // keys we do not act on, read each section with its defaults. No file or process access except through
 // `options` (working directory, the default-root probe), so tests drive it directly.
+import { readUi } from './ui-section.js';
 import { CONFIG_VERSION, DEFAULT_CATALOG_MAX_ENTRIES, DEFAULT_TAGS_MAX_TAGS } from './config-defaults.js';
 import { invalidConfig } from './config-errors.js';
 import { CONFIG_KEYS, expandShorthand, fieldSpec } from './config-keys.js';
@@ -72,6 +73,7 @@ export function parseConfig(yamlText: string | undefined, env: NodeJS.ProcessEnv
     mail: readMail(section),
     auth: readAuth(section),
     notifications: readNotifications(section, storage),
+    ui: readUi(section),
     ignoredKeys: audit.ignored,
     raw: toPlain(root) as Record<string, unknown>,
   };

@@ -291,6 +291,20 @@ export interface AuthConfig {
   rateLimit: RateLimitConfig;
 }
 
+/** `ui`: the web UI served at <http.prefix>/ui/. */
+export interface UiConfig {
+  enabled: boolean;
+  /** How long a login to the UI lasts. */
+  sessionTtlMs: number;
+  /** Where the status page reads the registries the sidekicks announce. */
+  discovery?: UiDiscoveryConfig;
+}
+
+export interface UiDiscoveryConfig extends EtcdConnection {
+  /** The sidekicks' key prefix (default /services/docker-registry/). */
+  prefix: string;
+}
+
 export interface RegistryConfig {
   version: '0.1';
   log: LogConfig;
@@ -306,6 +320,7 @@ export interface RegistryConfig {
   /** Undefined when no `auth` section is configured: an open registry. */
   auth: AuthConfig | undefined;
   notifications: NotificationsConfig;
+  ui: UiConfig;
   /**
    * Dotted paths (as written) of distribution keys present in the configuration that we do not support
    * yet and ignore, e.g. ["auth", "storage.cache"]: each also produced a warning. Lets the server refuse

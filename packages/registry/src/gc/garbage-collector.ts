@@ -8,6 +8,7 @@
 //  5. Write the sweep intent (sweep-intent.ts), then scan again: whatever a writer linked meanwhile is marked
 //     and spared. Writers that link after the intent see it and fail cleanly.
 //  6. Delete, re-checking each object's time just before; clear the intent; release the lock.
+import { writeGcLastRun } from './gc-last-run.js';
 import type { Logger } from '@private-registry/core';
 import { parseDigest } from '../oci/digest.js';
 import { parseSchema1Layers } from '../oci/schema1-manifest.js';
@@ -65,6 +66,8 @@ export interface GcSummary {
   /** Candidates a writer linked during the sweep (spared). */
   spared: number;
   blobsKept: number;
+  /** Bytes of every blob in the store when the run scanned it (before its sweep). */
+  bytesStored: number;
   durationMs: number;
 }
 
@@ -105,6 +108,11 @@ export class GarbageCollector {
       const plan = await this.plan(options, started);
       if (!options.dryRun && lock) await this.sweep(plan, options, started, lock);
       plan.summary.durationMs = this.now() - started;
+      if (!options.dryRun) {
+        await writeGcLastRun(this.driver, { result: 'ok', finishedAt: new Date(this.now()).toISOString(), summary: plan.summary }).catch((err: unknown) =>
+          this.log.warn({ err }, 'the record of this gc run was not written (the status page shows the previous one)'),
+        );
+      }
       return plan.summary;
     } finally {
       options.progress?.stop();
@@ -132,6 +140,7 @@ export class GarbageCollector {
       bytesFreed: 0,
       spared: 0,
       blobsKept: 0,
+      bytesStored: 0,
       durationMs: 0,
     };
     const marks: Marks = { blobs: new Set() };
@@ -153,6 +162,7 @@ export class GarbageCollector {
       }
     }
     for (const [digest, blob] of blobs) {
+      summary.bytesStored += blob.size;
       if (marks.blobs.has(digest) || blob.modTime > graceLimit) continue;
       plan.blobs.set(digest, { size: blob.size, modTime: blob.modTime, linkedIn: linkedIn.get(digest) ?? [] });
     }

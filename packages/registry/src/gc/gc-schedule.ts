@@ -5,6 +5,7 @@ import type { GcConfig } from '../config/registry-config.js';
 import type { StorageDriver } from '../storage/storage-driver.js';
 import type { RegistryServices } from '../services/registry-services.js';
 import { GarbageCollector, gcOptionsOf, type GcSummary } from './garbage-collector.js';
+import { writeGcLastRun } from './gc-last-run.js';
 import { GcLockBusyError } from './gc-lock.js';
 
 export type GcOutcome = { result: 'ok'; summary: GcSummary } | { result: 'skipped'; reason: string } | { result: 'failed'; error: unknown; durationMs: number };
@@ -32,7 +33,10 @@ export function scheduleGc(driver: StorageDriver, services: RegistryServices, co
             return;
           }
           log.error({ err: error, alert: 'gc' }, 'gc failed');
-          onOutcome({ result: 'failed', error, durationMs: Date.now() - started });
+          const durationMs = Date.now() - started;
+          onOutcome({ result: 'failed', error, durationMs });
+          const message = error instanceof Error ? error.message : String(error);
+          void writeGcLastRun(driver, { result: 'failed', finishedAt: new Date().toISOString(), error: message.slice(0, 500), durationMs }).catch(() => undefined);
         },
       )
       .finally(() => {

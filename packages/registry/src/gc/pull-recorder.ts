@@ -34,6 +34,11 @@ export class PullRecorder {
     if (this.pending.size >= MAX_PENDING) void this.flush();
   }
 
+  /** When `name@digest` was pulled, if that is still waiting for the next batch (milliseconds since the epoch). */
+  pendingTime(name: string, digest: Digest): number | undefined {
+    return this.pending.get(`${name}@${digest.value}`)?.at;
+  }
+
   /** Writes the batch; failures are logged and the times kept for the next batch. */
   flush(): Promise<void> {
     this.flushing = this.flushing.then(async () => {

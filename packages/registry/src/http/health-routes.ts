@@ -1,4 +1,4 @@
-// What load balancers and orchestrators probe, beside the API: `/` (200, names the service), `/healthz`
+// What load balancers and orchestrators probe, beside the API: `/` (200, names the service and the UI), `/healthz`
 // (the process answers) and `/readyz` (configuration loaded and the store answering; 503 with the
 // reason otherwise). Served at the root and, when http.prefix is set, under the prefix too.
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -36,10 +36,10 @@ export async function readinessBody(readiness: StorageReadiness): Promise<{ stat
 }
 
 /** Answers a GET or HEAD for one health path; false when the method is not one of those (the caller 405s or passes on). */
-export function serveHealth(which: HealthPath, req: IncomingMessage, res: ServerResponse, options: { readiness: StorageReadiness; apiRoot: string }): boolean {
+export function serveHealth(which: HealthPath, req: IncomingMessage, res: ServerResponse, options: { readiness: StorageReadiness; apiRoot: string; uiRoot?: string }): boolean {
   if (req.method !== 'GET' && req.method !== 'HEAD') return false;
   if (which === 'root') {
-    sendJson(req, res, 200, { service: 'private-registry', api: `${options.apiRoot}/`, health: '/healthz', ready: '/readyz' });
+    sendJson(req, res, 200, { service: 'private-registry', api: `${options.apiRoot}/`, ...(options.uiRoot ? { ui: options.uiRoot } : {}), health: '/healthz', ready: '/readyz' });
   } else if (which === 'healthz') {
     sendJson(req, res, 200, { status: 'ok' });
   } else {

@@ -45,6 +45,10 @@ export type PathSpec =
   | { kind: 'gcLock' }
   /** Our extension: while a sweep deletes, the digests it is about to delete (writers check it after linking). */
   | { kind: 'gcSweepIntent' }
+  /** Our extension: what the last garbage collection did (JSON), for the UI's status page. */
+  | { kind: 'gcLastRun' }
+  /** Our extension: the key the web UI signs its session cookies with (shared by replicas). */
+  | { kind: 'uiSessionKey' }
   /** Our extension: where fsck --repair moves corrupt blobs (never deleted silently). */
   | { kind: 'quarantineRoot' }
   | { kind: 'quarantinedBlob'; stamp: string; digest: Digest }
@@ -124,6 +128,10 @@ export function pathFor(spec: PathSpec): string {
       return `${OWN_ROOT}/gc/lock.json`;
     case 'gcSweepIntent':
       return `${OWN_ROOT}/gc/sweep-intent.json`;
+    case 'gcLastRun':
+      return `${OWN_ROOT}/gc/last-run.json`;
+    case 'uiSessionKey':
+      return `${OWN_ROOT}/ui/session-key`;
     case 'quarantineRoot':
       return `${OWN_ROOT}/quarantine`;
     case 'quarantinedBlob':

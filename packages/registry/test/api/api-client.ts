@@ -69,7 +69,7 @@ export class RegistryApiClient {
   async request(method: string, pathOrUrl: string, options: RequestOptions = {}): Promise<ApiResponse> {
     const init: RequestInit & { duplex?: 'half' } = { method, redirect: 'manual', headers: options.headers ?? {} };
     if (options.body !== undefined) {
-      init.body = options.body;
+      init.body = options.body as unknown as NonNullable<RequestInit["body"]>;
       if (options.body instanceof ReadableStream) init.duplex = 'half';
     }
     const response = await fetch(this.resolve(pathOrUrl), init);

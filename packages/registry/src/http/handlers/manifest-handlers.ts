@@ -87,6 +87,12 @@ async function requireOverwriteAllowed(ctx: RequestContext, tag: string, content
 }
 
 export async function deleteManifest(ctx: RequestContext): Promise<void> {
+  await deleteReference(ctx);
+  sendEmpty(ctx, 202, {});
+}
+
+/** Deletes the tag or manifest `ctx.reference` names in `ctx.name` and tells the notification endpoints (the API and the UI). */
+export async function deleteReference(ctx: RequestContext): Promise<void> {
   requireDeleteAllowed(ctx);
   const reference = manifestDeleteReference(ctx.name, ctx.reference);
   const { notifications } = ctx.services;
@@ -97,7 +103,6 @@ export async function deleteManifest(ctx: RequestContext): Promise<void> {
     await ctx.services.manifests.delete(ctx.name, reference.digest);
     notifications?.manifestDeleted(ctx, reference.digest);
   }
-  sendEmpty(ctx, 202, {});
 }
 
 /** Aborts when the client's connection closes (attached only for a cold mirror pull, so listeners stay few). */
