@@ -38,12 +38,12 @@ changed=
 if [[ ! -f $build_stamp ]]; then
   changed="no build yet"
 else
-  for cli in packages/{registry,sidekick,host-agent}/dist/src/cli.js; do
-    [[ -f $cli ]] || { changed="$cli missing"; break; }
+  for built in packages/{registry,sidekick,host-agent}/dist/src/cli.js packages/registry/dist/ui-assets/manifest.json; do
+    [[ -f $built ]] || { changed="$built missing"; break; }
   done
   if [[ -z $changed ]]; then
     newer=$(find packages/*/src packages/*/tsconfig*.json packages/*/package.json tsconfig*.json package.json \
-      -newer "$build_stamp" -print -quit 2>/dev/null || true)
+      packages/registry/ui-client scripts/build-ui-assets.mjs -newer "$build_stamp" -print -quit 2>/dev/null || true)
     [[ -n $newer ]] && changed="$newer changed"
   fi
 fi

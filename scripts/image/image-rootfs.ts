@@ -1,7 +1,8 @@
 // The image's root filesystem, made from what is on this machine: the running node binary and every shared
 // library `ldd` names, static busybox for /bin/sh and /usr/bin/env, a `node` user (uid 1000), this machine's CA
 // bundle, the default registry configuration, and /app: the four runtime packages' package.json, dist/src and
-// bin/, with production dependencies installed from npm's cache (`npm ci --offline`: nothing is downloaded).
+// bin/ (and the registry's dist/ui-assets), with production dependencies installed from npm's cache
+// (`npm ci --offline`: nothing is downloaded).
 
 import { chmod, chown, copyFile, cp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { existsSync, realpathSync } from 'node:fs';
@@ -70,6 +71,10 @@ async function buildApp(app: string, repoRoot: string): Promise<void> {
     await cp(join(from, 'dist/src'), join(app, 'packages', name, 'dist/src'), { recursive: true });
     if (existsSync(join(from, 'bin'))) await cp(join(from, 'bin'), join(app, 'packages', name, 'bin'), { recursive: true });
   }
+  // The web UI's stylesheet and script (scripts/build-ui-assets.mjs), which the registry finds beside dist/src.
+  const uiAssets = join(repoRoot, 'packages/registry/dist/ui-assets');
+  if (!existsSync(join(uiAssets, 'manifest.json'))) throw new Error('packages/registry/dist/ui-assets/manifest.json is missing: run `npm run build` first');
+  await cp(uiAssets, join(app, 'packages/registry/dist/ui-assets'), { recursive: true });
 }
 
 /** Copies a binary to `target` under `root`, with every shared library `ldd` names at the same path. */

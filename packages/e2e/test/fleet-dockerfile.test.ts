@@ -35,11 +35,18 @@ describe('fleet/Dockerfile', () => {
     expect(text).to.include('cp -R /src/packages/$p/bin /app/packages/$p/');
   });
 
+  it('builds the web UI assets (npm run build runs scripts/build-ui-assets.mjs) and ships them', () => {
+    expect(text).to.match(/^COPY scripts\/build-ui-assets\.mjs scripts\/$/m);
+    expect(text).to.include('cp -R /src/packages/registry/dist/ui-assets /app/packages/registry/dist/');
+  });
+
   it('keeps node_modules, dist, data and .git out of the build context (.dockerignore)', () => {
     const ignore = readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
     // An allowlist: everything is excluded, then only the build inputs come back.
     expect(ignore).to.include('*');
-    expect(ignore.filter((l) => l.startsWith('!'))).to.have.members(['!package.json', '!package-lock.json', '!tsconfig.base.json', '!packages/', '!fleet/registry-config.yml']);
+    expect(ignore.filter((l) => l.startsWith('!'))).to.have.members(['!package.json', '!package-lock.json', '!tsconfig.base.json', '!packages/', '!fleet/registry-config.yml', '!scripts/', '!scripts/build-ui-assets.mjs']);
+    // Of scripts/, only the web UI's asset build (npm run build runs it).
+    expect(ignore).to.include('scripts/*');
     for (const pattern of ['**/node_modules', '**/dist', '**/data']) expect(ignore, pattern).to.include(pattern);
   });
 });

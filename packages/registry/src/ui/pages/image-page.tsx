@@ -111,7 +111,7 @@ export function ImagePage(props: ImagePageProps) {
         <>
           <section aria-labelledby="platforms-heading">
             <h2 id="platforms-heading">Platforms</h2>
-            <DataTable caption="Platforms" columns={[{ label: 'Platform' }, { label: 'Digest' }, { label: 'Size', num: true }]}>
+            <DataTable quietCaption caption="Platforms" columns={[{ label: 'Platform' }, { label: 'Digest' }, { label: 'Size', num: true }]}>
                   {platforms.map((p) => (
                     <tr key={p.digest}>
                       <th scope="row">
@@ -147,7 +147,7 @@ export function ImagePage(props: ImagePageProps) {
         {props.referrers.length === 0 ? (
           <p>No referrers</p>
         ) : (
-          <DataTable caption="Referrers" columns={[{ label: 'Artifact type' }, { label: 'Digest' }, { label: 'Size', num: true }]}>
+          <DataTable quietCaption caption="Referrers" columns={[{ label: 'Artifact type' }, { label: 'Digest' }, { label: 'Size', num: true }]}>
                 {props.referrers.map((r) => (
                   <tr key={r.digest}>
                     <td>
@@ -204,7 +204,7 @@ function ManifestSections({ detail, level }: { detail: ManifestDetail; level: 2 
       {detail.layers.length === 0 ? (
         <p>No layers.</p>
       ) : (
-        <DataTable caption="Layers" region={`Layers of ${shortText(detail.digest)}`} columns={[{ label: '#', num: true }, { label: 'Digest' }, { label: 'Media type' }, { label: 'Size', num: true }]}>
+        <DataTable quietCaption caption="Layers" region={`Layers of ${shortText(detail.digest)}`} columns={[{ label: '#', num: true }, { label: 'Digest' }, { label: 'Media type' }, { label: 'Size', num: true }]}>
               {detail.layers.map((layer, i) => (
                 <tr key={`${i}-${layer.digest}`}>
                   <td class="num">{i + 1}</td>
@@ -274,7 +274,7 @@ function ConfigList({ config }: { config: ImageConfig }) {
 function HistoryTable({ config, layers, digest }: { config: ImageConfig; layers: LayerRow[]; digest: string }) {
   let layerIndex = 0;
   return (
-    <DataTable caption="History" region={`History of ${shortText(digest)}`} className="history" columns={[{ label: 'Created' }, { label: 'Command' }, { label: 'Layer' }]}>
+    <DataTable quietCaption caption="History" region={`History of ${shortText(digest)}`} className="history" columns={[{ label: 'Created' }, { label: 'Command' }, { label: 'Layer' }]}>
           {config.history.map((entry, i) => {
             const layer = entry.emptyLayer ? undefined : layers[layerIndex++];
             return (

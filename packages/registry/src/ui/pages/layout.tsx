@@ -112,12 +112,16 @@ export interface Column {
   num?: boolean;
 }
 
-/** A table with its caption and column headers, in its scrolling region; `children` are the body's rows. */
-export function DataTable({ caption, region, columns, className, children }: { caption: string; region?: string; columns: Column[]; className?: string; children: ComponentChildren }) {
+/**
+ * A table with its caption and column headers, in its scrolling region; `children` are the body's rows.
+ * `quietCaption`: a heading right above already says it, so the caption is for screen readers only.
+ */
+export function DataTable(props: { caption: string; region?: string; columns: Column[]; className?: string; quietCaption?: boolean; children: ComponentChildren }) {
+  const { caption, region, columns, className, quietCaption, children } = props;
   return (
-    <TableScroll label={region ?? caption}>
+    <TableScroll label={region ?? `${caption} (scrollable)`}>
       <table class={className}>
-        <caption>{caption}</caption>
+        <caption class={quietCaption ? 'visually-hidden' : undefined}>{caption}</caption>
         <thead>
           <tr>
             {columns.map((column) => (

@@ -40,7 +40,7 @@ export function RepositoriesPage({ ctx, query, rows, next, paged }: Repositories
       </p>
       <div id="results">
         {rows.length > 0 ? (
-          <DataTable caption="Repositories" columns={[{ label: 'Repository' }, { label: 'Tags', num: true }, { label: 'Size', num: true }, { label: 'Last push' }]}>
+          <DataTable quietCaption caption="Repositories" columns={[{ label: 'Repository' }, { label: 'Tags', num: true }, { label: 'Size', num: true }, { label: 'Last push' }]}>
                 {rows.map((row) => (
                   <tr key={row.name}>
                     <th scope="row">
