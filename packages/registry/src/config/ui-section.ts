@@ -18,6 +18,13 @@ export function readUi(root: ConfigSection): UiConfig {
   return {
     enabled: ui.bool('enabled') ?? true,
     sessionTtlMs,
-    ...(discovery.present ? { discovery: { ...readEtcdConnection(discovery, 'ui.discovery'), prefix: normalizePrefix(discovery.string('prefix') || DEFAULT_DISCOVERY_PREFIX) } } : {}),
+    ...(discovery.present ? { discovery: { ...readEtcdConnection(discovery, 'ui.discovery'), prefix: readPrefix(discovery) } } : {}),
   };
+}
+
+/** The sidekicks' key prefix: absolute, with a trailing slash added. */
+function readPrefix(discovery: ConfigSection): string {
+  const prefix = discovery.string('prefix') || DEFAULT_DISCOVERY_PREFIX;
+  if (!prefix.trim().startsWith('/')) discovery.fail('prefix', `${JSON.stringify(prefix)} must start with "/" (the sidekicks' --prefix, e.g. ${DEFAULT_DISCOVERY_PREFIX})`);
+  return normalizePrefix(prefix);
 }

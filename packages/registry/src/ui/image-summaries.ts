@@ -38,6 +38,8 @@ const MAX_CHILDREN = 256;
 export class ImageSummaries {
   private readonly entries = new Map<string, ImageSummary>();
   private readonly computing = new Map<string, Promise<ImageSummary | undefined>>();
+  /** Summaries made while a part was not in the store (a mirror keeps a manifest before its blobs): not kept. */
+  private readonly incomplete = new WeakSet<ImageSummary>();
 
   constructor(
     private readonly manifests: ManifestStore,
@@ -73,8 +75,10 @@ export class ImageSummaries {
       const childSummaries = await Promise.all(children.map((child) => this.entries.get(child.digest.value) ?? this.compute(child.digest, depth + 1)));
       const platforms: PlatformSummary[] = [];
       let created: string | undefined;
+      let complete = true;
       children.forEach((child, i) => {
         const childSummary = childSummaries[i];
+        if (childSummary === undefined || this.incomplete.has(childSummary)) complete = false;
         const size = childSummary?.size ?? child.size;
         if (childSummary) for (const [part, partSize] of childSummary.parts) parts.set(part, partSize);
         else parts.set(child.digest.value, child.size);
@@ -82,6 +86,7 @@ export class ImageSummaries {
         if (childSummary?.created !== undefined && (created === undefined || childSummary.created > created)) created = childSummary.created;
       });
       summary = { digest: digest.value, mediaType: parsed.mediaType, kind: 'index', size: 0, platforms, parts, ...(created ? { created } : {}) };
+      if (!complete) this.incomplete.add(summary);
     } else {
       for (const blob of parsed.blobs) parts.set(blob.digest.value, blob.size);
       const configDescriptor = parsed.blobs[0];
@@ -99,10 +104,11 @@ export class ImageSummaries {
         parts,
         ...(config?.created ? { created: config.created } : {}),
       };
+      if (isImageConfig && config === undefined) this.incomplete.add(summary);
     }
     summary.size = [...parts.values()].reduce((sum, size) => sum + size, 0);
     if (summary.kind !== 'index') for (const platform of summary.platforms) platform.size = summary.size;
-    this.remember(summary);
+    if (!this.incomplete.has(summary)) this.remember(summary);
     return summary;
   }
 

@@ -213,6 +213,7 @@ export function createUiHandler(options: UiHandlerOptions): UiHandler {
         return send(req, res, 200, ImagePage({ ctx, ...image, pullHost: pullHost(req), mayDelete: mayDelete(v, route.name) }));
       }
       case 'status': {
+        if (!ctx.viewer.admin && !v.signedIn && access?.checksPasswords) return redirect(res, paths.login(req.url));
         if (!ctx.viewer.admin) return errorPage(req, res, v, 403, 'Not allowed', 'The status page is for administrators (the admin role on every repository).');
         const status = await statusReport({ ...options.status, services });
         return send(req, res, 200, StatusPage({ ctx, status }));
@@ -226,7 +227,10 @@ export function createUiHandler(options: UiHandlerOptions): UiHandler {
     return {};
   };
 
-  const nextPage = (next: string | null | undefined): string => (next && paths.isOwnPage(next) && !next.startsWith(paths.login()) ? next : paths.repositories());
+  const nextPage = (next: string | null | undefined): string => {
+    const own = next ? paths.ownPage(next) : undefined;
+    return own !== undefined && !own.startsWith(paths.login()) ? own : paths.repositories();
+  };
 
   const login = async (req: IncomingMessage, res: ServerResponse, v: Visit): Promise<void> => {
     const form = await readForm(req);
@@ -307,7 +311,17 @@ export function createUiHandler(options: UiHandlerOptions): UiHandler {
       const visitor = v ?? { session: signer.issue(options.sessionTtlMs), principal: ANONYMOUS, signedIn: false };
       const { status, title, message } = describeError(err);
       if (status >= 500) log.error({ err, url: req.url }, 'web UI page failed');
-      errorPage(req, res, visitor, status, title, message);
+      try {
+        errorPage(req, res, visitor, status, title, message);
+      } catch (renderErr) {
+        // Not even the error page renders: a plain answer, never an unhandled rejection.
+        log.error({ err: renderErr, url: req.url }, 'web UI error page failed');
+        if (!res.headersSent) {
+          res.statusCode = 500;
+          res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+        }
+        res.end('internal error\n');
+      }
     }
   };
 }

@@ -85,9 +85,19 @@ export class UiPaths {
     return `${this.base}/assets/${file}`;
   }
 
-  /** Whether `target` (a `next` parameter) is a page of this UI: a login never redirects anywhere else. */
-  isOwnPage(target: string): boolean {
-    return target.startsWith(`${this.base}/`) && !target.startsWith('//') && !/[\\\r\n]/.test(target) && !target.includes('/..');
+  /**
+   * `target` (a login's `next`) as a path and query of this UI, resolved as a browser would (dot segments,
+   * encoded or not, tabs and backslashes); undefined when it leads anywhere else.
+   */
+  ownPage(target: string): string | undefined {
+    let url: URL;
+    try {
+      url = new URL(target, 'http://ui.invalid');
+    } catch {
+      return undefined;
+    }
+    if (url.origin !== 'http://ui.invalid' || !url.pathname.startsWith(`${this.base}/`)) return undefined;
+    return `${url.pathname}${url.search}`;
   }
 }
 

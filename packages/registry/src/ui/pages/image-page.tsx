@@ -1,3 +1,5 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource preact */
 // One manifest or index: how to pull it, each platform with its layers, configuration and history, what refers
 // to it (signatures, SBOMs), and the raw manifest.
 import type { ComponentChildren } from 'preact';

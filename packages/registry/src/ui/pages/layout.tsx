@@ -1,3 +1,5 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource preact */
 // The frame of every page: skip link, header with navigation and who is signed in, main, footer.
 import type { ComponentChildren } from 'preact';
 import type { PageContext } from './page-context.js';

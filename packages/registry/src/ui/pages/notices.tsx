@@ -1,3 +1,5 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource preact */
 // Messages above a page's content: what this registry lets the viewer do, and what just happened.
 import type { PageContext } from './page-context.js';
 
@@ -12,10 +14,14 @@ export interface Flash {
 export function RegistryNotices({ ctx }: { ctx: PageContext }) {
   const notes = [];
   if (!ctx.viewer.authOn) {
+    const deletes = ctx.deletesPossible
+      ? 'Deletes are enabled, so anyone can delete here too.'
+      : ctx.readOnly
+        ? 'This UI is read-only: the registry is in read-only mode.'
+        : 'This UI is read-only: deletes are disabled (storage.delete.enabled).';
     notes.push(
       <p class="notice warn" key="open">
-        This registry has no authentication: anyone who can reach it can pull from it.{' '}
-        {ctx.deletesPossible ? 'Deletes are enabled, so anyone can delete here too.' : 'This UI is read-only: deletes are disabled (storage.delete.enabled).'}
+        This registry has no authentication: anyone who can reach it can pull from it. {deletes}
       </p>,
     );
   } else if (ctx.readOnly) {

@@ -1,3 +1,5 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource preact */
 // The repositories the viewer may pull, filtered as they type, a page at a time.
 import { DataTable, Layout, Time } from './layout.js';
 import { formatBytes, formatCount } from './format.js';

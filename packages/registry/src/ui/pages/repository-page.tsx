@@ -1,3 +1,5 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource preact */
 // One repository: its tags with digest, size, platforms, created, pushed and last pulled; sorted by name or time.
 import { DataTable, DigestText, Layout, Time } from './layout.js';
 import { formatBytes, formatCount } from './format.js';

@@ -1,3 +1,5 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource preact */
 // The small pages: login, delete confirmation, and errors.
 import { Layout } from './layout.js';
 import type { PageContext } from './page-context.js';

@@ -1,3 +1,5 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource preact */
 // Registry-wide state for admins: storage, garbage collection, mirror, notifications, discovery, this process.
 import { DataTable, Layout, Time } from './layout.js';
 import { formatBytes, formatDuration } from './format.js';
