@@ -10,8 +10,10 @@ import type { StorageDriver } from '../storage/storage-driver.js';
 import { isPathNotFound } from '../storage/storage-errors.js';
 import { IMAGE_CONFIG_TYPES, readImageConfig } from './image-config.js';
 import { ImageSummaries, platformOf } from './image-summaries.js';
+import { RepositoryNames } from './repository-names.js';
 import { RepositorySummaries } from './repository-summaries.js';
-import { listTagEntries } from './repository-tags.js';
+import { upperBound } from '../services/repository-pages.js';
+import { listTagEntries, listTagNames, readTagEntries, tagPushTimes } from './repository-tags.js';
 import { parseTime } from './pages/format.js';
 import type { RepositoryRow } from './pages/repositories-page.js';
 import type { TagRow, TagSort } from './pages/repository-page.js';
@@ -29,18 +31,23 @@ const RAW_LIMIT = 256 * 1024;
 export class PageData {
   readonly images: ImageSummaries;
   readonly repositories: RepositorySummaries;
+  private readonly names: RepositoryNames;
   private readonly driver: StorageDriver;
 
   constructor(private readonly services: RegistryServices) {
     this.driver = services.driver;
     this.images = new ImageSummaries(services.manifests, services.driver);
     this.repositories = new RepositorySummaries(services.driver, this.images);
+    this.names = new RepositoryNames(services.catalog);
   }
 
-  /** A page of repositories after `last` the viewer may pull whose name contains `query`. */
+  /**
+   * A page of repositories after `last` the viewer may pull whose name contains `query`: without a query a
+   * catalog page (it walks only what it returns), with one the names kept in memory (repository-names.ts).
+   */
   async repositoryRows(query: string, last: string | undefined, mayPull: (name: string) => boolean): Promise<{ rows: RepositoryRow[]; next?: string }> {
     const needle = query.toLowerCase();
-    const page = await this.services.catalog.page(REPOSITORIES_PER_PAGE, last, (name) => (needle === '' || name.includes(needle)) && mayPull(name));
+    const page = needle === '' ? await this.services.catalog.page(REPOSITORIES_PER_PAGE, last, mayPull) : await this.matchingNames(needle, last, mayPull);
     const rows: RepositoryRow[] = page.items.map((name) => ({ name }));
     await forEachLimited(rows, 8, async (row) => {
       try {
@@ -56,27 +63,79 @@ export class PageData {
     return { rows, ...(page.more && lastRow ? { next: lastRow.name } : {}) };
   }
 
-  /** The tags of `name`, sorted, one page of them with their summaries and pull times. Throws NAME_UNKNOWN. */
+  /** Up to a page of names containing `needle` after `last`, and whether more follow. */
+  private async matchingNames(needle: string, last: string | undefined, mayPull: (name: string) => boolean): Promise<{ items: string[]; more: boolean }> {
+    const names = await this.names.all();
+    const items: string[] = [];
+    for (let i = last === undefined ? 0 : upperBound(names, last); i < names.length; i++) {
+      const name = names[i] as string;
+      if (!name.includes(needle) || !mayPull(name)) continue;
+      if (items.length === REPOSITORIES_PER_PAGE) return { items, more: true };
+      items.push(name);
+    }
+    return { items, more: false };
+  }
+
+  /**
+   * The tags of `name`, sorted, one page of them with their summaries and pull times. Sorted by name only the
+   * page's tags are read; by time every tag's link is stat'ed (its mtime is the push time) and the page's read.
+   * Throws NAME_UNKNOWN.
+   */
   async tagRows(name: string, sort: TagSort, page: number): Promise<{ rows: TagRow[]; total: number; pages: number; page: number }> {
-    const entries = await listTagEntries(this.driver, name);
-    if (entries === undefined && !(await this.repositoryExists(name))) throw new RegistryError('NAME_UNKNOWN', 'repository name not known to registry', { detail: { name } });
-    const all = entries ?? [];
-    if (sort === 'time') all.sort((a, b) => b.pushed.getTime() - a.pushed.getTime() || (a.tag < b.tag ? -1 : 1));
+    const names = await listTagNames(this.driver, name);
+    if (names === undefined && !(await this.repositoryExists(name))) throw new RegistryError('NAME_UNKNOWN', 'repository name not known to registry', { detail: { name } });
+    let all = names ?? [];
+    let pushed: Map<string, Date> | undefined;
+    if (sort === 'time') {
+      pushed = await tagPushTimes(this.driver, name, all);
+      const times = pushed;
+      all = all.filter((tag) => times.has(tag)).sort((a, b) => (times.get(b) as Date).getTime() - (times.get(a) as Date).getTime() || (a < b ? -1 : 1));
+    }
     const pages = Math.max(1, Math.ceil(all.length / TAGS_PER_PAGE));
     const current = Math.min(Math.max(1, page), pages);
-    const shown = all.slice((current - 1) * TAGS_PER_PAGE, current * TAGS_PER_PAGE);
+    const shown = await readTagEntries(this.driver, name, all.slice((current - 1) * TAGS_PER_PAGE, current * TAGS_PER_PAGE), pushed);
     const rows: TagRow[] = shown.map((entry) => ({ tag: entry.tag, digest: entry.digest.value, pushed: entry.pushed }));
+    const pulled = await this.pullTimes(name, shown.map((entry) => entry.digest));
     await forEachLimited(rows, 16, async (row) => {
-      const digest = parseDigest(row.digest);
-      const [summary, pulled] = await Promise.all([this.images.get(digest), this.lastPulled(name, digest)]);
+      const summary = await this.images.get(parseDigest(row.digest));
       if (summary) {
         row.summary = summary;
         const created = parseTime(summary.created);
         if (created) row.created = created;
       }
-      if (pulled) row.lastPulled = pulled;
+      const lastPulled = pulled.get(row.digest);
+      if (lastPulled) row.lastPulled = lastPulled;
     });
     return { rows, total: all.length, pages, page: current };
+  }
+
+  /**
+   * When each of `digests` was last pulled from `name`, as recorded for retention (written in batches: up to a
+   * minute late, so this process's pending times come first). One listing per digest algorithm, then a read
+   * for each digest that has a record.
+   */
+  async pullTimes(name: string, digests: readonly Digest[]): Promise<Map<string, Date>> {
+    const times = new Map<string, Date>();
+    const wanted = new Map(digests.map((d) => [d.value, d]));
+    const recorded = new Set<string>();
+    for (const algorithm of new Set(digests.map((d) => d.algorithm))) {
+      const sample = digests.find((d) => d.algorithm === algorithm) as Digest;
+      const path = pathFor({ kind: 'pullRecord', name, digest: sample });
+      try {
+        for (const file of await this.driver.list(path.slice(0, path.lastIndexOf('/')))) recorded.add(`${algorithm}:${file.slice(file.lastIndexOf('/') + 1)}`);
+      } catch (err) {
+        if (!isPathNotFound(err)) throw err;
+      }
+    }
+    await forEachLimited([...wanted.values()], 16, async (digest) => {
+      const pending = this.services.pulls?.pendingTime(name, digest);
+      if (pending !== undefined) times.set(digest.value, new Date(pending));
+      else if (recorded.has(digest.value)) {
+        const at = await this.lastPulled(name, digest);
+        if (at) times.set(digest.value, at);
+      }
+    });
+    return times;
   }
 
   /** Everything the image page shows of `reference` in `name` (throws the API's errors: MANIFEST_UNKNOWN, NAME_UNKNOWN). */

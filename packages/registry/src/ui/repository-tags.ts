@@ -1,6 +1,6 @@
 // A repository's tags with what a list shows of each: the digest it points at and when it was pushed (the
-// modification time of its current link: a push or a tag move rewrites it). One listing plus, per tag, a read
-// and a stat, a bounded number at a time.
+// modification time of its current link: a push or a tag move rewrites it). One listing, then per tag a read
+// and/or a stat, a bounded number at a time; a page reads only the tags it shows.
 import { tryParseDigest, type Digest } from '../oci/digest.js';
 import { forEachLimited } from '../gc/store-inventory.js';
 import { pathFor } from '../storage/path-spec.js';
@@ -15,30 +15,60 @@ export interface TagEntry {
 
 const CONCURRENCY = 16;
 
-/** The tags of `name` (undefined when the repository has no tags directory), in lexical order. */
-export async function listTagEntries(driver: StorageDriver, name: string): Promise<TagEntry[] | undefined> {
-  let paths: string[];
+/** The tag names of `name` in lexical order (undefined when the repository has no tags directory). */
+export async function listTagNames(driver: StorageDriver, name: string): Promise<string[] | undefined> {
   try {
-    paths = await driver.list(pathFor({ kind: 'tagsRoot', name }));
+    const paths = await driver.list(pathFor({ kind: 'tagsRoot', name }));
+    return paths.map((p) => p.slice(p.lastIndexOf('/') + 1)).sort(lexical);
   } catch (err) {
     if (isPathNotFound(err)) return undefined;
     throw err;
   }
-  const tags = paths.map((p) => p.slice(p.lastIndexOf('/') + 1));
+}
+
+/** When each of `tags` was pushed (a tag being deleted meanwhile is left out). */
+export async function tagPushTimes(driver: StorageDriver, name: string, tags: readonly string[]): Promise<Map<string, Date>> {
+  const times = new Map<string, Date>();
+  await forEachLimited(tags, CONCURRENCY, async (tag) => {
+    const info = await ifPresent(driver.stat(pathFor({ kind: 'tagCurrentLink', name, tag })));
+    if (info !== undefined) times.set(tag, info.modTime);
+  });
+  return times;
+}
+
+/** Digest and push time of each of `tags`, in their order; `pushed` when already known (saves the stat). */
+export async function readTagEntries(driver: StorageDriver, name: string, tags: readonly string[], pushed?: ReadonlyMap<string, Date>): Promise<TagEntry[]> {
   const entries: (TagEntry | undefined)[] = new Array(tags.length);
   await forEachLimited(
     tags.map((tag, i) => ({ tag, i })),
     CONCURRENCY,
     async ({ tag, i }) => {
       const link = pathFor({ kind: 'tagCurrentLink', name, tag });
-      try {
-        const [content, info] = await Promise.all([driver.getContent(link), driver.stat(link)]);
-        const digest = tryParseDigest(content.toString('utf8').trim());
-        if (digest !== null) entries[i] = { tag, digest, pushed: info.modTime };
-      } catch (err) {
-        if (!isPathNotFound(err)) throw err; // a tag being deleted: left out
-      }
+      const known = pushed?.get(tag);
+      const [content, info] = await Promise.all([ifPresent(driver.getContent(link)), known === undefined ? ifPresent(driver.stat(link)) : { modTime: known }]);
+      const digest = content === undefined ? null : tryParseDigest(content.toString('utf8').trim());
+      if (digest !== null && info !== undefined) entries[i] = { tag, digest, pushed: info.modTime };
     },
   );
-  return entries.filter((entry): entry is TagEntry => entry !== undefined).sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0));
+  return entries.filter((entry): entry is TagEntry => entry !== undefined);
+}
+
+/** Every tag of `name` with its digest and push time, in lexical order (undefined: no tags directory). */
+export async function listTagEntries(driver: StorageDriver, name: string): Promise<TagEntry[] | undefined> {
+  const tags = await listTagNames(driver, name);
+  return tags === undefined ? undefined : readTagEntries(driver, name, tags);
+}
+
+/** The value, or undefined when the path is not there (a tag being deleted). */
+async function ifPresent<T>(pending: Promise<T>): Promise<T | undefined> {
+  try {
+    return await pending;
+  } catch (err) {
+    if (isPathNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+function lexical(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -1,34 +1,17 @@
 // What the lists show of a manifest, over the memory driver with images pushed through the API: its size
 // (every part once), its platforms, its kind, computed once per digest however many ask at the same time.
 import { expect } from 'chai';
-import type { StorageDriver } from '../../src/storage/storage-driver.js';
 import { parseDigest } from '../../src/oci/digest.js';
 import { pathFor } from '../../src/storage/path-spec.js';
 import { RegistryServices } from '../../src/services/registry-services.js';
 import { ImageSummaries } from '../../src/ui/image-summaries.js';
 import { blobDescriptor, contentOf, imageIndex, imageManifest, MediaType, randomBlob, unknownDigest, type Content, type Descriptor, type ManifestDocument } from '../api/oci-content.js';
-import { startUiRegistry, type UiRegistry } from './ui-fixture.js';
+import { countingDriver, startUiRegistry, type UiRegistry } from './ui-fixture.js';
 
 /** A config blob of a runnable image for `platform` ("linux/arm64/v8"). */
 function platformConfig(platform: string, created: string): Content {
   const [os, architecture, variant] = platform.split('/');
   return contentOf(JSON.stringify({ os, architecture, ...(variant ? { variant } : {}), created, rootfs: { type: 'layers', diff_ids: [] }, config: {} }));
-}
-
-/** The driver with every read (getContent, stat, reader) counted by path. */
-function countingDriver(inner: StorageDriver): { driver: StorageDriver; reads: (path: string) => number } {
-  const counts = new Map<string, number>();
-  const driver = new Proxy(inner, {
-    get(target, property) {
-      const value: unknown = Reflect.get(target, property, target);
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        if (property === 'getContent' || property === 'stat' || property === 'reader') counts.set(String(args[0]), (counts.get(String(args[0])) ?? 0) + 1);
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
-  return { driver, reads: (path) => counts.get(path) ?? 0 };
 }
 
 describe('image summaries', function () {

@@ -10,6 +10,7 @@ import { renderToString } from 'preact-render-to-string';
 import { createRegistryApp } from '../../src/app.js';
 import { createAccessControl, type AccessControl } from '../../src/auth/auth-setup.js';
 import { MemoryDriver } from '../../src/storage/memory-driver.js';
+import type { StorageDriver } from '../../src/storage/storage-driver.js';
 import type { RegistryServices } from '../../src/services/registry-services.js';
 import { StorageReadiness } from '../../src/storage/storage-readiness.js';
 import { createUiHandler } from '../../src/ui/ui-handler.js';
@@ -244,4 +245,20 @@ export function visibleText(html: string): string {
     .replace(/ ([.,:;)?!])/g, '$1')
     .replace(/\( /g, '(')
     .trim();
+}
+
+/** The driver with every read (getContent, stat, reader) counted by path. */
+export function countingDriver(inner: StorageDriver): { driver: StorageDriver; reads: (path: string) => number } {
+  const counts = new Map<string, number>();
+  const driver = new Proxy(inner, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        if (property === 'getContent' || property === 'stat' || property === 'reader') counts.set(String(args[0]), (counts.get(String(args[0])) ?? 0) + 1);
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return { driver, reads: (path) => counts.get(path) ?? 0 };
 }

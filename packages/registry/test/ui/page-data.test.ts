@@ -1,0 +1,88 @@
+// What the pages read: a repository page reads only the tags it shows (a repository of hundreds of tags costs a
+// listing plus its page), and the repositories filter answers from the names kept in memory.
+import { expect } from 'chai';
+import { pathFor } from '../../src/storage/path-spec.js';
+import { RegistryServices } from '../../src/services/registry-services.js';
+import type { Catalog } from '../../src/services/catalog.js';
+import { PageData, TAGS_PER_PAGE } from '../../src/ui/page-data.js';
+import { NAMES_TTL_MS, RepositoryNames } from '../../src/ui/repository-names.js';
+import { countingDriver, startUiRegistry, type UiRegistry } from './ui-fixture.js';
+
+describe('web UI page data', function () {
+  this.timeout(20_000);
+  let registry: UiRegistry;
+  const TAGS = TAGS_PER_PAGE + 50;
+
+  before(async () => {
+    registry = await startUiRegistry();
+    const image = await registry.api.pushImage('many/tags', 'seed');
+    for (let i = 0; i < TAGS; i++) await registry.api.pushManifest('many/tags', `t${String(i).padStart(3, '0')}`, image.manifest);
+  });
+  after(async () => {
+    await registry.close();
+  });
+
+  function linkReads(reads: (path: string) => number, tags: string[]): number {
+    return tags.reduce((sum, tag) => sum + reads(pathFor({ kind: 'tagCurrentLink', name: 'many/tags', tag })), 0);
+  }
+
+  it('sorted by name, reads the links of the tags on the page only', async function () {
+    const { driver, reads } = countingDriver(registry.driver);
+    const data = new PageData(new RegistryServices(driver, registry.services.policy));
+    const page = await data.tagRows('many/tags', 'name', 2);
+    expect(page.total).to.equal(TAGS + 1);
+    expect(page.rows.map((r) => r.tag)).to.deep.equal(Array.from({ length: TAGS + 1 - TAGS_PER_PAGE }, (_, i) => `t${String(i + TAGS_PER_PAGE - 1).padStart(3, '0')}`));
+    const all = ['seed', ...Array.from({ length: TAGS }, (_, i) => `t${String(i).padStart(3, '0')}`)];
+    const shown = page.rows.map((r) => r.tag);
+    // A read and a stat per tag shown, nothing for the others.
+    expect(linkReads(reads, shown)).to.equal(2 * shown.length);
+    expect(linkReads(reads, all.filter((t) => !shown.includes(t)))).to.equal(0);
+  });
+
+  it('sorted by time, stats every link but reads only the page', async function () {
+    const { driver, reads } = countingDriver(registry.driver);
+    const data = new PageData(new RegistryServices(driver, registry.services.policy));
+    const page = await data.tagRows('many/tags', 'time', 1);
+    expect(page.rows).to.have.lengthOf(TAGS_PER_PAGE);
+    const times = page.rows.map((r) => r.pushed.getTime());
+    expect(times).to.deep.equal([...times].sort((a, b) => b - a));
+    const all = ['seed', ...Array.from({ length: TAGS }, (_, i) => `t${String(i).padStart(3, '0')}`)];
+    const shown = new Set(page.rows.map((r) => r.tag));
+    expect(linkReads(reads, all.filter((t) => !shown.has(t))), 'one stat per tag not shown').to.equal(all.length - shown.size);
+    expect(linkReads(reads, [...shown]), 'a stat and a read per tag shown').to.equal(2 * shown.size);
+  });
+});
+
+describe('repository names kept for the filter', function () {
+  function fakeCatalog(): { catalog: Catalog; walks: () => number; add: (name: string) => void } {
+    const names = ['a/one', 'b/two'];
+    let walks = 0;
+    const catalog = {
+      repositories: async () => {
+        walks += 1;
+        return [...names].sort();
+      },
+    } as unknown as Catalog;
+    return { catalog, walks: () => walks, add: (name) => names.push(name) };
+  }
+
+  it('walks the catalog once per NAMES_TTL_MS, and answers a stale list while it reads a fresh one', async function () {
+    const { catalog, walks, add } = fakeCatalog();
+    let now = 1_000_000;
+    const names = new RepositoryNames(catalog, () => now);
+    const [first, second] = await Promise.all([names.all(), names.all()]);
+    expect(first).to.deep.equal(['a/one', 'b/two']);
+    expect(second).to.equal(first);
+    expect(walks(), 'two callers at once share one walk').to.equal(1);
+    add('c/three');
+    now += NAMES_TTL_MS - 1;
+    expect(await names.all()).to.deep.equal(['a/one', 'b/two']);
+    expect(walks()).to.equal(1);
+    now += 1;
+    expect(await names.all(), 'stale: answered at once').to.deep.equal(['a/one', 'b/two']);
+    expect(walks(), 'while a fresh walk runs').to.equal(2);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(await names.all()).to.deep.equal(['a/one', 'b/two', 'c/three']);
+    expect(walks()).to.equal(2);
+  });
+});
