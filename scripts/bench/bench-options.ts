@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MiB } from './statistics.js';
 
-export const MEASURE_GROUPS = ['push', 'pull', 'requests', 'auth', 'rss', 'limits', 'mirror', 's3', 'gc', 'catalog', 'cpu', 'mixed', 'workers'] as const;
+export const MEASURE_GROUPS = ['push', 'pull', 'requests', 'auth', 'rss', 'limits', 'mirror', 's3', 'gc', 'catalog', 'cpu', 'mixed', 'workers', 'ui'] as const;
 export type MeasureGroup = (typeof MEASURE_GROUPS)[number];
 
 export interface BenchOptions {
@@ -28,6 +28,10 @@ export interface BenchOptions {
   mirrorClients: number;
   /** Catalog group: store sizes in repositories. */
   catalogSizes: number[];
+  /** UI group: one-tag repositories in the store, tags of the large repository, and warm requests per run. */
+  uiRepositories: number;
+  uiTags: number;
+  uiWarmRequests: number;
   /** Mixed group: concurrent clients and how long they run. */
   mixedClients: number;
   mixedSeconds: number;
@@ -50,6 +54,8 @@ const USAGE = `usage: node --import tsx scripts/bench/run.ts [options]
                         catalog: _catalog pages at 10,000 and 100,000 repositories (10,000 with --quick), tags/list of 10,000 tags
                         workers: manifest GET and blob HEAD rates and server CPU per 10,000 requests, ours with
                         http.workers 1 and 2 and the reference (mixed also runs ours with 2 workers)
+                        ui: web UI pages (list, filter, middle page, 1,000 tags by name and time, an index), cold and
+                        warm, on 10,000 repositories; ours open and with htpasswd (admin logged in); no reference (it has no UI)
                         auth: GET manifest by tag, ours open / htpasswd (Basic) / built-in token (Bearer), reference open / htpasswd
   --runs N              measured runs per figure, median reported (default 3)
   --ours-reference      run a second reference registry as "ours" (A/A check of the bench's noise)
@@ -108,6 +114,9 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     mirrorLayers: 4,
     mirrorClients: 50,
     catalogSizes: quick ? [10_000] : [10_000, 100_000],
+    uiRepositories: 10_000,
+    uiTags: 1_000,
+    uiWarmRequests: quick ? 10 : 30,
     mixedClients: 64,
     mixedSeconds: quick ? 10 : 30,
     ours: values['ours-reference'] ? 'reference' : 'cli',

@@ -26,6 +26,7 @@ import { measureLargePushRss } from './rss-measures.js';
 import { measureS3 } from './s3-measures.js';
 import { MiB } from './statistics.js';
 import { writeRandomFile } from './test-blob.js';
+import { measureUi } from './ui-measures.js';
 
 function machine(loadAverageAtStart: string): Record<string, string | number> {
   const cpu = /^model name\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? os.cpus()[0]?.model ?? 'unknown';
@@ -181,6 +182,18 @@ async function main(): Promise<void> {
       figures.push(...(await measureCatalog({ dir: temp, runs: options.runs, sizes: options.catalogSizes, tags: 10_000, implementations })));
       figures.push(...(await measureS3Catalog({ dir: temp, runs: options.runs, size: S3_CATALOG_SIZE, implementations })));
     }
+    if (options.only.has('ui')) {
+      const settings = {
+        dir: temp,
+        runs: options.runs,
+        repositories: options.uiRepositories,
+        tags: options.uiTags,
+        warmRequests: options.uiWarmRequests,
+        implementations,
+        oursNodeArgs: options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [],
+      };
+      figures.push(...(await measureUi(settings)));
+    }
     if (options.only.has('workers')) {
       figures.push(...(await measureWorkers({ ...load, file: blobFile, blobBytes: options.blobBytes, chunkBytes: options.chunkBytes, dir: join(temp, 'workers'), implementations })));
       settle();
@@ -213,6 +226,9 @@ async function main(): Promise<void> {
       mirrorLayers: options.mirrorLayers,
       mirrorClients: options.mirrorClients,
       catalogSizes: options.catalogSizes.join(','),
+      uiRepositories: options.uiRepositories,
+      uiTags: options.uiTags,
+      uiWarmRequests: options.uiWarmRequests,
       mixedClients: options.mixedClients,
       mixedSeconds: options.mixedSeconds,
       runs: options.runs,

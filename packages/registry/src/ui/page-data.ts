@@ -47,6 +47,9 @@ export class PageData {
    */
   async repositoryRows(query: string, last: string | undefined, mayPull: (name: string) => boolean): Promise<{ rows: RepositoryRow[]; next?: string }> {
     const needle = query.toLowerCase();
+    // Someone looking at the list may filter next: the names are read meanwhile (once per process; later
+    // refreshes only when someone filters).
+    if (needle === '') this.names.warm();
     const page = needle === '' ? await this.services.catalog.page(REPOSITORIES_PER_PAGE, last, mayPull) : await this.matchingNames(needle, last, mayPull);
     const rows: RepositoryRow[] = page.items.map((name) => ({ name }));
     await forEachLimited(rows, 8, async (row) => {

@@ -24,6 +24,11 @@ export class RepositoryNames {
     return current === undefined ? reading : current.names;
   }
 
+  /** Starts the first read if none was made (the repositories page does, so the first keystroke finds the names). */
+  warm(): void {
+    if (this.current === undefined) void this.refresh().catch(() => undefined);
+  }
+
   private refresh(): Promise<string[]> {
     if (this.reading === undefined) {
       const started = this.now();

@@ -86,3 +86,16 @@ describe('repository names kept for the filter', function () {
     expect(walks()).to.equal(2);
   });
 });
+
+describe('repository names warmed by the repositories page', function () {
+  it('reads the names once when warmed, and not again while they are fresh', async function () {
+    let walks = 0;
+    const catalog = { repositories: async () => (walks += 1, ['x/y']) } as unknown as Catalog;
+    const names = new RepositoryNames(catalog, () => 0);
+    names.warm();
+    names.warm();
+    expect(await names.all()).to.deep.equal(['x/y']);
+    names.warm();
+    expect(walks).to.equal(1);
+  });
+});
