@@ -26,6 +26,8 @@ PACKAGES=(
   ca-certificates
   iproute2        # ss, to check nothing was left listening
   systemd         # systemd-analyze verify of the unit files in fleet/
+  chromium        # browser tests of the web UI (driven by npm playwright-core; never a downloaded browser)
+  fonts-liberation # fonts for those pages and their screenshots
 )
 
 SUDO=()

@@ -147,7 +147,8 @@ export class PageData {
     const manifest = await this.services.manifests.get(name, digestRef ? { kind: 'digest', digest: digestRef } : { kind: 'tag', tag: reference });
     const digest = manifest.digest;
     const summary = await this.images.get(digest);
-    const raw = manifest.content.length > RAW_LIMIT ? `${manifest.content.subarray(0, RAW_LIMIT).toString('utf8')}\n… (${manifest.content.length} bytes; the rest is not shown)` : prettyJson(manifest.content);
+    // The stored bytes as they are (copying them gives the digest's content), only cut when huge.
+    const raw = manifest.content.length > RAW_LIMIT ? `${manifest.content.subarray(0, RAW_LIMIT).toString('utf8')}\n… (${manifest.content.length} bytes; the rest is not shown)` : manifest.content.toString('utf8');
     const referrers = await this.referrerRows(name, digest);
     const base = {
       name,
@@ -235,13 +236,5 @@ export class PageData {
       if (isPathNotFound(err)) return false;
       throw err;
     }
-  }
-}
-
-function prettyJson(content: Buffer): string {
-  try {
-    return JSON.stringify(JSON.parse(content.toString('utf8')), null, 2);
-  } catch {
-    return content.toString('utf8');
   }
 }

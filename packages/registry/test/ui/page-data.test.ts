@@ -1,5 +1,6 @@
 // What the pages read: a repository page reads only the tags it shows (a repository of hundreds of tags costs a
-// listing plus its page), and the repositories filter answers from the names kept in memory.
+// listing plus its page), the repositories filter answers from the names kept in memory, and the raw manifest is the stored bytes.
+import { createHash } from 'node:crypto';
 import { expect } from 'chai';
 import { pathFor } from '../../src/storage/path-spec.js';
 import { RegistryServices } from '../../src/services/registry-services.js';
@@ -97,5 +98,24 @@ describe('repository names warmed by the repositories page', function () {
     expect(await names.all()).to.deep.equal(['x/y']);
     names.warm();
     expect(walks).to.equal(1);
+  });
+});
+
+describe('the raw manifest on the image page', function () {
+  let registry: UiRegistry;
+  before(async () => {
+    registry = await startUiRegistry();
+  });
+  after(async () => {
+    await registry.close();
+  });
+
+  it('is the stored bytes, so what is copied hashes to the digest', async function () {
+    const image = await registry.api.pushImage('raw/app', 'v1');
+    const page = await registry.browser().get('/ui/r/raw/app/-/v1');
+    const match = /<pre class="raw" id="raw-manifest" tabindex="0">([^<]*)<\/pre>/.exec(page.text);
+    expect(match, 'the raw manifest block').to.not.equal(null);
+    const shown = (match?.[1] ?? '').replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+    expect(`sha256:${createHash('sha256').update(shown).digest('hex')}`).to.equal(image.manifest.digest);
   });
 });
