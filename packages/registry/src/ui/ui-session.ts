@@ -28,11 +28,40 @@ export const SESSION_COOKIE = 'registry_ui_session';
 const ANONYMOUS_TTL_MS = 24 * 3600_000;
 const KEY_BYTES = 32;
 
+/** How often a signature that does not verify may send the signer back to the store for the key. */
+const RELOAD_EVERY_MS = 5_000;
+
 export class SessionSigner {
+  private lastReload = 0;
+
+  /**
+   * @param reload reads the key from the store again: two processes that made a key at once (the first start of
+   *   several workers or replicas) end up with the one that stayed, the first time a cookie of the other fails.
+   */
   constructor(
-    private readonly key: Buffer,
+    private key: Buffer,
     private readonly now: () => number = Date.now,
+    private readonly reload?: () => Promise<Buffer | undefined>,
   ) {}
+
+  /**
+   * The session in a cookie that did not verify, after reading the key from the store again (at most every
+   * RELOAD_EVERY_MS): undefined when it still does not.
+   */
+  async decodeWithReload(value: string | undefined): Promise<UiSession | undefined> {
+    if (value === undefined || this.now() - this.lastReload < RELOAD_EVERY_MS) return undefined;
+    return (await this.reloadKey()) ? this.decode(value) : undefined;
+  }
+
+  /** Reads the key from the store again; true when it changed. */
+  async reloadKey(): Promise<boolean> {
+    if (this.reload === undefined) return false;
+    this.lastReload = this.now();
+    const key = await this.reload().catch(() => undefined);
+    if (key === undefined || key.equals(this.key)) return false;
+    this.key = key;
+    return true;
+  }
 
   /** A fresh session (new id), for `subject` when given. */
   issue(ttlMs: number, subject?: SessionSubject): UiSession {
@@ -91,15 +120,7 @@ function sameText(a: string, b: string): boolean {
  */
 export async function loadSessionKey(driver: StorageDriver, options: { readOnly: boolean; log: Logger }): Promise<Buffer> {
   const path = pathFor({ kind: 'uiSessionKey' });
-  const read = async (): Promise<Buffer | undefined> => {
-    try {
-      const key = Buffer.from((await driver.getContent(path)).toString('utf8').trim(), 'base64url');
-      return key.length === KEY_BYTES ? key : undefined;
-    } catch (err) {
-      if (isPathNotFound(err)) return undefined;
-      throw err;
-    }
-  };
+  const read = (): Promise<Buffer | undefined> => readSessionKey(driver);
   try {
     const stored = await read();
     if (stored !== undefined) return stored;
@@ -115,6 +136,17 @@ export async function loadSessionKey(driver: StorageDriver, options: { readOnly:
   }
   options.log.warn('the store is read-only: the web UI signs sessions with a key of this process (UI logins last until it stops and hold only here)');
   return randomBytes(KEY_BYTES);
+}
+
+/** The key kept in the store, when there is a valid one. */
+export async function readSessionKey(driver: StorageDriver): Promise<Buffer | undefined> {
+  try {
+    const key = Buffer.from((await driver.getContent(pathFor({ kind: 'uiSessionKey' }))).toString('utf8').trim(), 'base64url');
+    return key.length === KEY_BYTES ? key : undefined;
+  } catch (err) {
+    if (isPathNotFound(err)) return undefined;
+    throw err;
+  }
 }
 
 /** The value of cookie `name` in the request's Cookie header(s). */

@@ -11,7 +11,10 @@ import type { StorageReadiness } from '../storage/storage-readiness.js';
 import { AnnouncedRegistries } from './announced-registries.js';
 import { loadUiAssets } from './ui-assets.js';
 import { createUiHandler, type UiHandler } from './ui-handler.js';
-import { loadSessionKey, SessionSigner } from './ui-session.js';
+import { loadSessionKey, readSessionKey, SessionSigner } from './ui-session.js';
+
+/** When a process reads the session key again after starting. */
+const KEY_SETTLE_MS = 2_000;
 
 export interface UiSetupOptions {
   config: RegistryConfig;
@@ -40,6 +43,10 @@ export async function setupUi(options: UiSetupOptions): Promise<UiSetup> {
   const { location } = options;
   const filesystemRoot = config.storage.filesystem?.rootDirectory;
   const startedAt = new Date();
+  const signer = new SessionSigner(key, Date.now, () => readSessionKey(options.driver));
+  // Workers or replicas started together may each have made a key; a moment later all read the one that stayed.
+  const settle = setTimeout(() => void signer.reloadKey(), KEY_SETTLE_MS);
+  settle.unref();
   return {
     handler: (services, urls) =>
       createUiHandler({
@@ -49,7 +56,7 @@ export async function setupUi(options: UiSetupOptions): Promise<UiSetup> {
         prefix: urls.prefix,
         urls,
         sessionTtlMs: config.ui.sessionTtlMs,
-        signer: new SessionSigner(key),
+        signer,
         assets,
         version: options.version,
         status: {
@@ -64,6 +71,9 @@ export async function setupUi(options: UiSetupOptions): Promise<UiSetup> {
           workers: config.http.workers,
         },
       }),
-    close: () => discovery?.close(),
+    close: () => {
+      clearTimeout(settle);
+      discovery?.close();
+    },
   };
 }

@@ -196,3 +196,38 @@ describe('ui sessions', function () {
     });
   });
 });
+
+describe('ui session keys made at once by two processes', function () {
+  it('a process whose key lost reads the one that stayed when a cookie signed with it arrives, at most every 5 s', async function () {
+    const stayed = randomBytes(32);
+    const lost = randomBytes(32);
+    let now = 1_000_000;
+    let reads = 0;
+    const winner = new SessionSigner(stayed, () => now);
+    const loser = new SessionSigner(lost, () => now, async () => {
+      reads += 1;
+      return stayed;
+    });
+    const cookie = winner.encode(winner.issue(60_000, { kind: 'user', name: 'ops' }));
+    expect(loser.decode(cookie), 'not with the key it made').to.equal(undefined);
+    const session = await loser.decodeWithReload(cookie);
+    expect(session?.subject).to.deep.equal({ kind: 'user', name: 'ops' });
+    expect(reads).to.equal(1);
+    // From now on it signs with the key that stayed: the winner accepts its cookies.
+    expect(winner.decode(loser.encode(loser.issue(60_000)))).to.not.equal(undefined);
+    // A forged cookie does not send it to the store on every request.
+    expect(await loser.decodeWithReload('forged.cookie')).to.equal(undefined);
+    expect(reads, 'within 5 s of the last read').to.equal(1);
+    now += 5_000;
+    expect(await loser.decodeWithReload('forged.cookie')).to.equal(undefined);
+    expect(reads).to.equal(2);
+  });
+
+  it('reloadKey adopts the stored key and says whether it changed', async function () {
+    const stored = randomBytes(32);
+    const signer = new SessionSigner(randomBytes(32), Date.now, async () => stored);
+    expect(await signer.reloadKey()).to.equal(true);
+    expect(await signer.reloadKey()).to.equal(false);
+    expect(new SessionSigner(stored).decode(signer.encode(signer.issue(1000)))).to.not.equal(undefined);
+  });
+});
