@@ -7,6 +7,7 @@ import { RegistryServices } from '../../src/services/registry-services.js';
 import type { Catalog } from '../../src/services/catalog.js';
 import { PageData, TAGS_PER_PAGE } from '../../src/ui/page-data.js';
 import { NAMES_TTL_MS, RepositoryNames } from '../../src/ui/repository-names.js';
+import { blobDescriptor, contentOf, imageManifest, MediaType } from '../api/oci-content.js';
 import { countingDriver, startUiRegistry, type UiRegistry } from './ui-fixture.js';
 
 describe('web UI page data', function () {
@@ -117,5 +118,34 @@ describe('the raw manifest on the image page', function () {
     expect(match, 'the raw manifest block').to.not.equal(null);
     const shown = (match?.[1] ?? '').replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
     expect(`sha256:${createHash('sha256').update(shown).digest('hex')}`).to.equal(image.manifest.digest);
+  });
+});
+
+describe('the pull commands on the image page', function () {
+  function commands(html: string): string[] {
+    return [...html.matchAll(/<code id="pull-[a-z-]+">([^<]+)<\/code>/g)].map((m) => m[1] as string);
+  }
+
+  it('name http.host when it is set, else the host the browser asked', async function () {
+    const configured = await startUiRegistry({ publicHost: 'https://registry.example.com' });
+    const plain = await startUiRegistry();
+    try {
+      // Stored directly: the API's upload URLs would name the public host, which does not resolve here.
+      const image = { manifest: imageManifest({ config: blobDescriptor(contentOf('{}'), MediaType.OciConfig), layers: [] }) };
+      await configured.services.manifests.put('pull/app', { kind: 'tag', tag: 'v2' }, image.manifest.bytes, MediaType.OciManifest, { checkReferences: false });
+      const page = await configured.browser().get('/ui/r/pull/app/-/v2');
+      expect(commands(page.text)).to.deep.equal([
+        'docker pull registry.example.com/pull/app:v2',
+        'podman pull registry.example.com/pull/app:v2',
+        `docker pull registry.example.com/pull/app@${image.manifest.digest}`,
+        `podman pull registry.example.com/pull/app@${image.manifest.digest}`,
+      ]);
+      await plain.api.pushImage('pull/app', 'v2');
+      const host = new URL(plain.url).host;
+      expect(commands((await plain.browser().get('/ui/r/pull/app/-/v2')).text)[0]).to.equal(`docker pull ${host}/pull/app:v2`);
+    } finally {
+      await configured.close();
+      await plain.close();
+    }
   });
 });

@@ -51,6 +51,8 @@ export interface UiRegistryOptions {
   users?: Record<string, string>;
   access?: string;
   sessionTtlMs?: number;
+  /** http.host: the public URL pull commands name. */
+  publicHost?: string;
 }
 
 export interface UiRegistry {
@@ -92,7 +94,7 @@ export async function startUiRegistry(options: UiRegistryOptions = {}): Promise<
   const { app, services } = createRegistryApp({
     driver,
     policy: { deleteEnabled: options.deleteEnabled ?? false, readOnly: options.readOnly ?? false, catalogMaxEntries: 1000 },
-    urls: { relative: false, tls: false },
+    urls: { relative: false, tls: false, ...(options.publicHost ? { host: options.publicHost } : {}) },
     log,
     accessLog: false,
     ...(access ? { access: access.gate } : {}),
