@@ -34,6 +34,8 @@ export interface S3RegistryOptions {
   /** The whole config file; `{{ADDR}}` is replaced by the listen address. */
   configText: string;
   env?: Record<string, string | undefined>;
+  /** What `/v2/` answers once it is up: [200] unless told (401 with auth). */
+  readyStatuses?: readonly number[];
 }
 
 export async function startS3Registry(options: S3RegistryOptions): Promise<S3RegistryProcess> {
@@ -52,7 +54,7 @@ export async function startS3Registry(options: S3RegistryOptions): Promise<S3Reg
   });
   const url = `http://127.0.0.1:${port}`;
   try {
-    await waitForHttp(`${url}/v2/`, { timeoutMs: 15_000, process: child });
+    await waitForHttp(`${url}/v2/`, { timeoutMs: 15_000, process: child, ...(options.readyStatuses ? { okStatuses: options.readyStatuses } : {}) });
   } catch (err) {
     await child.stop({ graceMs: 1_000 });
     throw new Error(`registry on S3 did not start: ${String(err)}\n${await readLogText(logFile, 0).catch(() => '')}`);

@@ -164,7 +164,7 @@ function listenLoopback(app: Parameters<typeof createServer>[1]): Promise<Server
 }
 
 /** The API client with Basic credentials on every request. */
-class BasicAuthClient extends RegistryApiClient {
+export class BasicAuthClient extends RegistryApiClient {
   private readonly authorization: string;
 
   constructor(baseUrl: string, user: string, password: string) {
