@@ -25,6 +25,8 @@ import { StatusPage } from './pages/status-page.js';
 import { PageData } from './page-data.js';
 import { statusReport, type StatusSources } from './status-report.js';
 import { serveAsset, type UiAssets } from './ui-assets.js';
+import { describeError } from './error-text.js';
+import { readForm } from './form-body.js';
 import { parseUiRoute, UiPaths, type UiRoute } from './ui-routes.js';
 import { readCookie, SESSION_COOKIE, sessionCookie, type SessionSigner, type UiSession } from './ui-session.js';
 
@@ -46,8 +48,6 @@ export interface UiHandlerOptions {
 export type UiHandler = (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void>;
 
 const CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
-/** Largest form body read (a login or a delete is well under a kilobyte). */
-const MAX_FORM_BYTES = 16 * 1024;
 
 /** The visitor of one request: their session and what the registry makes of it. */
 interface Visit {
@@ -330,44 +330,4 @@ export function createUiHandler(options: UiHandlerOptions): UiHandler {
 function referenceOf(reference: string) {
   const digest = tryParseDigest(reference);
   return digest ? { kind: 'digest' as const, digest } : { kind: 'tag' as const, tag: reference };
-}
-
-/** An error as a page: what the API would answer, in words. */
-function describeError(err: unknown): { status: number; title: string; message: string } {
-  if (err instanceof FormTooLargeError) return { status: 413, title: 'Too large', message: err.message };
-  if (err instanceof RegistryError) {
-    switch (err.code) {
-      case 'NAME_UNKNOWN':
-        return { status: 404, title: 'Not found', message: 'There is no such repository.' };
-      case 'MANIFEST_UNKNOWN':
-        return { status: 404, title: 'Not found', message: 'There is no such tag or manifest in this repository.' };
-      case 'NAME_INVALID':
-      case 'TAG_INVALID':
-      case 'DIGEST_INVALID':
-        return { status: 404, title: 'Not found', message: 'There is no such page.' };
-      case 'DENIED':
-        return { status: 403, title: 'Not allowed', message: err.message };
-      case 'UNSUPPORTED':
-        return { status: 405, title: 'Not possible', message: typeof err.detail === 'object' && err.detail !== null && 'reason' in err.detail ? String((err.detail as { reason: unknown }).reason) : err.message };
-      case 'UNAVAILABLE':
-        return { status: 503, title: 'Unavailable', message: 'The store is not answering: try again in a moment.' };
-      default:
-        if (err.status < 500) return { status: err.status, title: 'Refused', message: err.message };
-    }
-  }
-  return { status: 500, title: 'Something went wrong', message: 'The page could not be made; the registry log says why.' };
-}
-
-class FormTooLargeError extends Error {}
-
-/** A urlencoded form body, at most MAX_FORM_BYTES. */
-async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_FORM_BYTES) throw new FormTooLargeError(`a form of this UI is under ${MAX_FORM_BYTES / 1024} KiB`);
-    chunks.push(chunk);
-  }
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
 }
