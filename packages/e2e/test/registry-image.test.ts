@@ -82,6 +82,11 @@ describe('the image from `npm run image` and the fleet units, run by a real dock
     });
     const started = await unit.start();
     await waitForHttp(`http://127.0.0.1:${port}/v2/`, { timeoutMs: 30_000, process: started.main });
+    // The web UI with its built stylesheet and script (the image ships dist/ui-assets).
+    const page = await (await fetch(`http://127.0.0.1:${port}/ui/`)).text();
+    const assets = [...page.matchAll(/(?:href|src)="(\/ui\/assets\/app\.[A-Za-z0-9]+\.(?:css|js))"/g)].map((m) => m[1] as string);
+    expect(assets, 'the page links its stylesheet and script').to.have.lengthOf(2);
+    for (const asset of assets) expect((await fetch(`http://127.0.0.1:${port}${asset}`)).status, asset).to.equal(200);
     expect((await started.stop()).exit.code).to.equal(0);
     assertSucceeded(await dockerd.docker(['image', 'inspect', 'private-registry:latest']));
 
@@ -125,7 +130,10 @@ describe('the image from `npm run image` and the fleet units, run by a real dock
       env: { REGISTRY_IMAGE_ARCHIVE: archive, REGISTRY_DATA: join(host, 'var/lib/docker-registry'), REGISTRY_DOCKER_OPTS: `--network host -e REGISTRY_HTTP_ADDR=${repo}` },
     });
     const sidekick = await runner(FLEET_DIR, 'docker-registry-sidekick.service', { ...common, env: { REGISTRY_IMAGE_ARCHIVE: archive } });
-    const discovery = await runner(FLEET_DIR, 'docker-registry-discovery.service', { ...common, env: { REGISTRY_IMAGE_ARCHIVE: archive } });
+    // The agent holds on to a registry that went away for --hold (1 s by default) before it takes DOCKER_REPO
+    // back: the sidekick's restart below (stop, then pull the next version through ${DOCKER_REPO}) takes longer
+    // than that on a loaded machine, so here the agent holds for 20 s, as an operator would set it for upgrades.
+    const discovery = await runner(FLEET_DIR, 'docker-registry-discovery.service', { ...common, env: { REGISTRY_IMAGE_ARCHIVE: archive, DISCOVERY_DOCKER_OPTS: '-e HOST_AGENT_HOLD_MS=20000' } });
     const hello = await runner(EXAMPLES_DIR, 'hello.service', { ...common, environmentFiles: [join(host, 'etc/environment')] });
 
     const keys = async (): Promise<string> => assertSucceeded(await etcd.etcdctl(['get', '--prefix', PREFIX, '--keys-only'])).stdout.trim();
