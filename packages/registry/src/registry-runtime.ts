@@ -194,16 +194,19 @@ export async function startRegistry(loaded: LoadedConfig, log: Logger = loggerFo
     notifications,
     ...(metrics ? { metrics } : {}),
     close: async () => {
+      // First of all no new connection (the drain finishes what is in flight meanwhile).
+      const draining = Promise.all([listener.close(), debug?.close()]);
       stopPurge();
       stopAnsweringVars();
       await stopGc();
+      await draining;
+      // After the drain: the pulls it answered are recorded, its failures can still be mailed, and a request
+      // still being answered may follow another worker's or replica's download.
       await services.pulls?.close().catch((err: unknown) => log.warn({ err }, 'pull times not written at shutdown'));
       readiness.close();
       accessControl?.close();
       ui?.close();
       await alerter?.close();
-      await Promise.all([listener.close(), debug?.close()]);
-      // After the drain: a request still being answered may follow another worker's or replica's download.
       services.mirror?.close();
       // After the listener: requests that drained have queued their events; these reach the disk now.
       await notifications?.close();

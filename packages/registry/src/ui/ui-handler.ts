@@ -73,6 +73,7 @@ export function createUiHandler(options: UiHandlerOptions): UiHandler {
 
   /** Who is asking: the session's user or robot as they stand now (removed or revoked: logged out). */
   const visit = async (req: IncomingMessage, res: ServerResponse): Promise<Visit> => {
+    await signer.settle();
     const cookie = readCookie(req, SESSION_COOKIE);
     let session = signer.decode(cookie) ?? (cookie === undefined ? undefined : await signer.decodeWithReload(cookie));
     if (session === undefined) {

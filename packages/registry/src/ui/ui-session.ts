@@ -33,6 +33,8 @@ const RELOAD_EVERY_MS = 5_000;
 
 export class SessionSigner {
   private lastReload = 0;
+  /** When the key is read once more (see settle); undefined once done, or when never asked for. */
+  private settleAt: number | undefined;
 
   /**
    * @param reload reads the key from the store again: two processes that made a key at once (the first start of
@@ -43,6 +45,22 @@ export class SessionSigner {
     private readonly now: () => number = Date.now,
     private readonly reload?: () => Promise<Buffer | undefined>,
   ) {}
+
+  /** Reads the key once more at the first UI request `afterMs` from now or later (see settle). */
+  settleAfter(afterMs: number): void {
+    this.settleAt = this.now() + afterMs;
+  }
+
+  /**
+   * Workers or replicas started together on an empty store may each have made a key: the first UI request a
+   * while after the start reads the one that stayed (once per process; nothing in the background, so a process
+   * nobody browses never asks the store again).
+   */
+  async settle(): Promise<void> {
+    if (this.settleAt === undefined || this.now() < this.settleAt) return;
+    this.settleAt = undefined;
+    await this.reloadKey();
+  }
 
   /**
    * The session in a cookie that did not verify, after reading the key from the store again (at most every

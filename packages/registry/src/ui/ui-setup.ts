@@ -13,7 +13,7 @@ import { loadUiAssets } from './ui-assets.js';
 import { createUiHandler, type UiHandler } from './ui-handler.js';
 import { loadSessionKey, readSessionKey, SessionSigner } from './ui-session.js';
 
-/** When a process reads the session key again after starting. */
+/** From when after its start a process reads the session key again, at its first UI request. */
 const KEY_SETTLE_MS = 2_000;
 
 export interface UiSetupOptions {
@@ -44,9 +44,9 @@ export async function setupUi(options: UiSetupOptions): Promise<UiSetup> {
   const filesystemRoot = config.storage.filesystem?.rootDirectory;
   const startedAt = new Date();
   const signer = new SessionSigner(key, Date.now, () => readSessionKey(options.driver));
-  // Workers or replicas started together may each have made a key; a moment later all read the one that stayed.
-  const settle = setTimeout(() => void signer.reloadKey(), KEY_SETTLE_MS);
-  settle.unref();
+  // Workers or replicas started together may each have made a key: the first UI request a moment later reads
+  // the one that stayed.
+  signer.settleAfter(KEY_SETTLE_MS);
   return {
     handler: (services, urls) =>
       createUiHandler({
@@ -71,9 +71,6 @@ export async function setupUi(options: UiSetupOptions): Promise<UiSetup> {
           workers: config.http.workers,
         },
       }),
-    close: () => {
-      clearTimeout(settle);
-      discovery?.close();
-    },
+    close: () => discovery?.close(),
   };
 }

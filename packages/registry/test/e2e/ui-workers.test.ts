@@ -51,7 +51,13 @@ describe('web UI under http.workers @e2e', function () {
   before(async () => {
     const htpasswd = join((await tempDir('ui-workers')).path, 'htpasswd');
     await writeHtpasswdFile(htpasswd, [{ user: 'ops', password: 'ops-password-1' }]);
-    registry = await startRegistryProcess({ config: { http: { workers: 2 }, auth: { htpasswd: { realm: 'ui-workers', path: htpasswd } } } });
+    registry = await startRegistryProcess({
+      config: {
+        http: { workers: 2 },
+        auth: { htpasswd: { realm: 'ui-workers', path: htpasswd }, access: [{ repository: ['**'], users: ['ops'], actions: ['admin'] }] },
+        notifications: { endpoints: [{ name: 'audit', url: 'http://127.0.0.1:9/events', timeout: '1s', threshold: 3, backoff: '1s' }] },
+      },
+    });
   });
   after(cleanupTestbed);
 
@@ -72,5 +78,9 @@ describe('web UI under http.workers @e2e', function () {
       expect(page.body).to.include('Signed in as <strong>ops</strong>');
       expect(page.headers['set-cookie'], 'no worker replaced the session').to.equal(undefined);
     }
+    // The status page of a worker: the queues are the primary's, and it says where their figures are.
+    const status = await send(`${registry.url}/ui/status`, { cookie });
+    expect(status.status).to.equal(200);
+    expect(status.body).to.include('Endpoints: audit. The primary process keeps the queues and delivers (this page comes from one of 2 workers)');
   });
 });

@@ -231,3 +231,23 @@ describe('ui session keys made at once by two processes', function () {
     expect(new SessionSigner(stored).decode(signer.encode(signer.issue(1000)))).to.not.equal(undefined);
   });
 });
+
+describe('ui session key settling at the first request', function () {
+  it('reads the stored key once, at the first UI request after the settle time, and never in between', async function () {
+    const stored = randomBytes(32);
+    let now = 0;
+    let reads = 0;
+    const signer = new SessionSigner(randomBytes(32), () => now, async () => {
+      reads += 1;
+      return stored;
+    });
+    signer.settleAfter(2_000);
+    await signer.settle();
+    expect(reads, 'too early: nothing read').to.equal(0);
+    now = 2_000;
+    await signer.settle();
+    await signer.settle();
+    expect(reads, 'once').to.equal(1);
+    expect(new SessionSigner(stored, () => now).decode(signer.encode(signer.issue(1000))), 'it signs with the stored key').to.not.equal(undefined);
+  });
+});

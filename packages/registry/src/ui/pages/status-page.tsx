@@ -132,6 +132,13 @@ export function StatusPage({ ctx, status }: { ctx: PageContext; status: StatusVi
         <h2 id="notifications-heading">Notifications</h2>
         {status.notifications.length === 0 ? (
           <p>No notification endpoint configured.</p>
+        ) : status.workers > 1 ? (
+          <>
+            <p>
+              Endpoints: {status.notifications.map((n) => n.name).join(', ')}. The primary process keeps the queues and delivers (this page comes from one of{' '}
+              {status.workers} workers): its figures are in the metrics (<code>registry_notifications_*</code> on <code>http.debug.addr</code>).
+            </p>
+          </>
         ) : (
           <DataTable caption="Notification endpoints" columns={[{ label: 'Endpoint' }, { label: 'Queued', num: true }, { label: 'Delivered', num: true }, { label: 'Failed attempts', num: true }, { label: 'Lost', num: true }]}>
                 {status.notifications.map((n) => (
