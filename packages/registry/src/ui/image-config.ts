@@ -1,12 +1,19 @@
 // An image's configuration blob (the OCI image config / Docker container config), read for display: what runs,
 // with which environment, who made each layer. Only fields of the expected type are kept; the rest is ignored.
 import type { Digest } from '../oci/digest.js';
+import type { ParsedManifest } from '../oci/manifest.js';
 import { pathFor } from '../storage/path-spec.js';
 import type { StorageDriver } from '../storage/storage-driver.js';
 import { isPathNotFound } from '../storage/storage-errors.js';
 
 /** Config media types of a runnable image (anything else in `config` makes an artifact). */
 export const IMAGE_CONFIG_TYPES: ReadonlySet<string> = new Set(['application/vnd.oci.image.config.v1+json', 'application/vnd.docker.container.image.v1+json']);
+
+/** What a manifest is when it is not a runnable image: its artifactType, else a config of another media type. */
+export function artifactTypeOf(parsed: ParsedManifest): string | undefined {
+  const config = parsed.blobs[0];
+  return parsed.artifactType ?? (config === undefined || IMAGE_CONFIG_TYPES.has(config.mediaType) ? undefined : config.mediaType);
+}
 
 /** Configs past this are not parsed for display (a real one is a few KiB; history of huge images stays far below). */
 const MAX_CONFIG_BYTES = 4 * 1024 * 1024;

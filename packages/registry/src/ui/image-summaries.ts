@@ -7,7 +7,7 @@ import { isIndexMediaType } from '../oci/media-types.js';
 import type { Digest } from '../oci/digest.js';
 import type { ManifestStore } from '../services/manifest-store.js';
 import type { StorageDriver } from '../storage/storage-driver.js';
-import { IMAGE_CONFIG_TYPES, readImageConfig } from './image-config.js';
+import { artifactTypeOf, IMAGE_CONFIG_TYPES, readImageConfig } from './image-config.js';
 
 export interface PlatformSummary {
   /** "linux/amd64", "linux/arm/v7", or "unknown" (an attestation or an artifact in an index). */
@@ -92,7 +92,7 @@ export class ImageSummaries {
       const configDescriptor = parsed.blobs[0];
       const isImageConfig = configDescriptor !== undefined && IMAGE_CONFIG_TYPES.has(configDescriptor.mediaType);
       const config = isImageConfig ? await readImageConfig(this.driver, configDescriptor.digest).catch(() => undefined) : undefined;
-      const artifactType = parsed.artifactType ?? (isImageConfig ? undefined : parsed.configMediaType);
+      const artifactType = artifactTypeOf(parsed);
       const platform = config?.os && config.architecture ? [config.os, config.architecture, config.variant].filter(Boolean).join('/') : undefined;
       summary = {
         digest: digest.value,

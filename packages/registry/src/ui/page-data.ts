@@ -2,13 +2,14 @@
 // (a list page never opens every manifest of every repository).
 import { parseDigest, tryParseDigest, type Digest } from '../oci/digest.js';
 import { isIndexMediaType } from '../oci/media-types.js';
-import { RegistryError } from '../oci/registry-errors.js';
 import { forEachLimited } from '../gc/store-inventory.js';
 import type { RegistryServices } from '../services/registry-services.js';
+import { nameUnknown, repositoryExists } from '../services/repository-check.js';
+import { readPullTime } from '../gc/pull-recorder.js';
 import { pathFor } from '../storage/path-spec.js';
 import type { StorageDriver } from '../storage/storage-driver.js';
 import { isPathNotFound } from '../storage/storage-errors.js';
-import { IMAGE_CONFIG_TYPES, readImageConfig } from './image-config.js';
+import { artifactTypeOf, readImageConfig } from './image-config.js';
 import { ImageSummaries, platformOf } from './image-summaries.js';
 import { RepositoryNames } from './repository-names.js';
 import { RepositorySummaries } from './repository-summaries.js';
@@ -25,7 +26,7 @@ export const REPOSITORIES_PER_PAGE = 50;
 export const TAGS_PER_PAGE = 100;
 /** Platforms of an index shown with their layers, configuration and history. */
 const MAX_PLATFORM_DETAILS = 32;
-/** Bytes of a raw manifest shown pretty-printed. */
+/** Bytes of a raw manifest shown (the rest is cut, with a line saying so). */
 const RAW_LIMIT = 256 * 1024;
 
 export class PageData {
@@ -86,7 +87,7 @@ export class PageData {
    */
   async tagRows(name: string, sort: TagSort, page: number): Promise<{ rows: TagRow[]; total: number; pages: number; page: number }> {
     const names = await listTagNames(this.driver, name);
-    if (names === undefined && !(await this.repositoryExists(name))) throw new RegistryError('NAME_UNKNOWN', 'repository name not known to registry', { detail: { name } });
+    if (names === undefined && !(await repositoryExists(this.driver, name))) throw nameUnknown(name);
     let all = names ?? [];
     let pushed: Map<string, Date> | undefined;
     if (sort === 'time') {
@@ -134,8 +135,8 @@ export class PageData {
       const pending = this.services.pulls?.pendingTime(name, digest);
       if (pending !== undefined) times.set(digest.value, new Date(pending));
       else if (recorded.has(digest.value)) {
-        const at = await this.lastPulled(name, digest);
-        if (at) times.set(digest.value, at);
+        const at = await readPullTime(this.driver, name, digest.value);
+        if (at !== undefined) times.set(digest.value, new Date(at));
       }
     });
     return times;
@@ -192,7 +193,7 @@ export class PageData {
     if (isIndexMediaType(manifest.parsed.mediaType)) return { ...detail, problem: 'A nested index: open it to see its platforms.' };
     if (config !== undefined) {
       detail.configDigest = config.digest.value;
-      const artifactType = manifest.parsed.artifactType ?? (IMAGE_CONFIG_TYPES.has(config.mediaType) ? undefined : config.mediaType);
+      const artifactType = artifactTypeOf(manifest.parsed);
       if (artifactType !== undefined) detail.artifactType = artifactType;
       else {
         const read = await readImageConfig(this.driver, config.digest).catch(() => undefined);
@@ -211,30 +212,9 @@ export class PageData {
     }
   }
 
-  /** When `name@digest` was last pulled, as recorded for retention (written in batches: up to a minute late). */
-  async lastPulled(name: string, digest: Digest): Promise<Date | undefined> {
-    const pending = this.services.pulls?.pendingTime(name, digest);
-    if (pending !== undefined) return new Date(pending);
-    try {
-      return parseTime((await this.driver.getContent(pathFor({ kind: 'pullRecord', name, digest }))).toString('utf8').trim());
-    } catch (err) {
-      if (isPathNotFound(err)) return undefined;
-      throw err;
-    }
-  }
-
   /** The tags in `name` that point at `digest` (for the delete confirmation). */
   async tagsOf(name: string, digest: Digest): Promise<string[]> {
     return ((await listTagEntries(this.driver, name)) ?? []).filter((t) => t.digest.value === digest.value).map((t) => t.tag);
   }
 
-  private async repositoryExists(name: string): Promise<boolean> {
-    try {
-      await this.driver.stat(pathFor({ kind: 'repository', name }));
-      return true;
-    } catch (err) {
-      if (isPathNotFound(err)) return false;
-      throw err;
-    }
-  }
 }
