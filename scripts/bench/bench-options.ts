@@ -55,7 +55,8 @@ const USAGE = `usage: node --import tsx scripts/bench/run.ts [options]
                         workers: manifest GET and blob HEAD rates and server CPU per 10,000 requests, ours with
                         http.workers 1 and 2 and the reference (mixed also runs ours with 2 workers)
                         ui: web UI pages (list, filter, middle page, 1,000 tags by name and time, an index), cold and
-                        warm, on 10,000 repositories; ours open and with htpasswd (admin logged in); no reference (it has no UI)
+                        warm, on 10,000 repositories; ours open and with htpasswd (admin logged in); no reference (it has no UI);
+                        then the same pages on s3rver (1,000 repositories), direct and 20 ms away, with S3 requests per page
                         auth: GET manifest by tag, ours open / htpasswd (Basic) / built-in token (Bearer), reference open / htpasswd
   --runs N              measured runs per figure, median reported (default 3)
   --ours-reference      run a second reference registry as "ours" (A/A check of the bench's noise)

@@ -27,6 +27,7 @@ import { measureS3 } from './s3-measures.js';
 import { MiB } from './statistics.js';
 import { writeRandomFile } from './test-blob.js';
 import { measureUi } from './ui-measures.js';
+import { measureUiOnS3 } from './ui-s3-measures.js';
 
 function machine(loadAverageAtStart: string): Record<string, string | number> {
   const cpu = /^model name\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? os.cpus()[0]?.model ?? 'unknown';
@@ -193,6 +194,7 @@ async function main(): Promise<void> {
         oursNodeArgs: options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [],
       };
       figures.push(...(await measureUi(settings)));
+      if (implementations.ours === 'private-registry') figures.push(...(await measureUiOnS3(settings)));
     }
     if (options.only.has('workers')) {
       figures.push(...(await measureWorkers({ ...load, file: blobFile, blobBytes: options.blobBytes, chunkBytes: options.chunkBytes, dir: join(temp, 'workers'), implementations })));

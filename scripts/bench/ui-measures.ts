@@ -43,8 +43,8 @@ const NO_REFERENCE = 'the reference registry has no web UI: no side-by-side, the
 const TIMING = 'client ms: request written → last body byte, one kept-alive loopback connection; access log ms: the server\'s own, from the request\'s start to the response\'s close';
 
 /** How one configuration's registries start: its directory (data = the shared store), config and variables. */
-interface Deployment {
-  id: 'open' | 'admin';
+export interface Deployment {
+  id: string;
   label: string;
   dir: string;
   config: RegistryConfigOptions;
@@ -70,12 +70,12 @@ async function withEnv<T>(variables: Record<string, string>, work: () => Promise
   }
 }
 
-function startRegistry(deployment: Deployment, settings: UiSettings, env: Record<string, string> = {}): Promise<RegistryProcess> {
+export function startRegistry(deployment: Deployment, settings: Pick<UiSettings, 'oursNodeArgs'>, env: Record<string, string> = {}): Promise<RegistryProcess> {
   const variables = { REGISTRY_LOG_LEVEL: 'info', ...deployment.env, ...env };
   return withEnv(variables, () => RegistryProcess.start('ours', 'private-registry', deployment.dir, settings.oursNodeArgs, { ...deployment.config, accessLog: true }));
 }
 
-async function openBrowser(registry: RegistryProcess, deployment: Deployment): Promise<UiBrowser> {
+export async function openBrowser(registry: RegistryProcess, deployment: Deployment): Promise<UiBrowser> {
   const browser = new UiBrowser(registry.baseUrl);
   await browser.connect();
   if (deployment.password !== undefined) await browser.logIn(ADMIN, deployment.password);
@@ -105,7 +105,7 @@ async function deployments(settings: UiSettings, store: UiStore): Promise<Deploy
 }
 
 /** Every page answers as it should; returns the stopped registry (the side measurePair accounts for) and the page sizes. */
-async function checkDeployment(deployment: Deployment, settings: UiSettings, pages: readonly UiPage[]): Promise<{ side: Side; bytes: Map<string, number> }> {
+export async function checkDeployment(deployment: Deployment, settings: Pick<UiSettings, 'oursNodeArgs'>, pages: readonly UiPage[]): Promise<{ side: Side; bytes: Map<string, number> }> {
   const registry = await startRegistry(deployment, settings);
   const bytes = new Map<string, number>();
   try {
@@ -136,8 +136,17 @@ function percentile(values: readonly number[], share: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(share * sorted.length) - 1))] ?? Number.NaN;
 }
 
-/** One page in one configuration: each run a fresh registry, its first request (cold) and `warmRequests` more. */
-async function timePage(side: Side, deployment: Deployment, page: UiPage, settings: UiSettings): Promise<Omit<PageResult, 'bytes' | 'calls'>> {
+/**
+ * One page in one configuration: each run a fresh registry, its first request (cold) and `warmRequests` more.
+ * `alsoBench`: pids working for the bench beside the registry (s3rver), whose CPU is not other work.
+ */
+export async function timePage(
+  side: Side,
+  deployment: Deployment,
+  page: UiPage,
+  settings: Pick<UiSettings, 'runs' | 'warmRequests' | 'oursNodeArgs'>,
+  alsoBench: readonly number[] = [],
+): Promise<Omit<PageResult, 'bytes' | 'calls'>> {
   const cold = new PerRun();
   const p95 = new PerRun();
   const logCold = new PerRun();
@@ -169,7 +178,7 @@ async function timePage(side: Side, deployment: Deployment, page: UiPage, settin
     logCold.add(side, run, logged[0]!.ms);
     logWarm.add(side, run, median(logged.slice(1).map((entry) => entry.ms)));
     return median(warm);
-  });
+  }, undefined, alsoBench);
   return {
     page,
     deployment: deployment.label,

@@ -22,12 +22,14 @@ export class InstrumentedDriver implements StorageDriver {
   declare purgeIncompleteWrites?: (olderThanMs: number, dryRun: boolean) => Promise<number | 'unsupported'>;
   declare walkFiles?: (path: string, visit: (info: FileInfo) => void | Promise<void>) => Promise<void>;
   declare stagedWriter?: (path: string) => Promise<StorageWriter>;
+  declare readonly listsWithTimes?: boolean;
 
   constructor(
     readonly inner: StorageDriver,
     private readonly observer: StorageObserver,
   ) {
     this.name = inner.name;
+    if (inner.listsWithTimes !== undefined) this.listsWithTimes = inner.listsWithTimes;
     const purge = inner.purgeIncompleteWrites;
     if (purge !== undefined) {
       this.purgeIncompleteWrites = (olderThanMs, dryRun) => this.run('purgeIncompleteWrites', () => purge.call(inner, olderThanMs, dryRun));

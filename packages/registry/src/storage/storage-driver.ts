@@ -65,6 +65,12 @@ export interface StorageDriver {
    */
   walkFiles?(path: string, visit: (info: FileInfo) => void | Promise<void>): Promise<void>;
   /**
+   * True where `walkFiles` is a key listing that brings each file's size and time along (S3: a request per 1000
+   * keys), so that walking a directory costs far fewer round trips than a stat of each file in it. Where the
+   * walk itself stats every file (the filesystem), a caller that needs a few files' times stats just those.
+   */
+  readonly listsWithTimes?: boolean;
+  /**
    * Optional: removes writes a crashed process left half done in the backend itself (S3 multipart uploads),
    * older than `olderThanMs`. Returns how many (would be) removed, or "unsupported" when the backend cannot list them.
    */

@@ -1,6 +1,7 @@
 // A repository's tags with what a list shows of each: the digest it points at and when it was pushed (the
 // modification time of its current link: a push or a tag move rewrites it). One listing, then per tag a read
-// and/or a stat, a bounded number at a time; a page reads only the tags it shows.
+// and/or a stat, a bounded number at a time (or, for the times of many tags on S3, one flat key listing); a page
+// reads only the tags it shows.
 import { tryParseDigest, type Digest } from '../oci/digest.js';
 import { forEachLimited } from '../gc/store-inventory.js';
 import { pathFor } from '../storage/path-spec.js';
@@ -14,6 +15,10 @@ export interface TagEntry {
 }
 
 const CONCURRENCY = 16;
+/** Keys per listing request (S3's page) and a tag's keys at the least (its current link and one index link). */
+const KEYS_PER_LISTING = 1_000;
+const KEYS_PER_TAG = 2;
+const CURRENT_LINK = '/current/link';
 
 /** The tag names of `name` in lexical order (undefined when the repository has no tags directory). */
 export async function listTagNames(driver: StorageDriver, name: string): Promise<string[] | undefined> {
@@ -26,9 +31,25 @@ export async function listTagNames(driver: StorageDriver, name: string): Promise
   }
 }
 
-/** When each of `tags` was pushed (a tag being deleted meanwhile is left out). */
+/**
+ * When each of `tags` was pushed (a tag being deleted meanwhile is left out): a stat of each tag's current link,
+ * CONCURRENCY at a time, or, where the driver lists keys with their times (S3) and that takes fewer round trips,
+ * from one listing of the tags directory (its LIST requests follow one another, at least two keys per tag).
+ */
 export async function tagPushTimes(driver: StorageDriver, name: string, tags: readonly string[]): Promise<Map<string, Date>> {
   const times = new Map<string, Date>();
+  const listings = Math.ceil((tags.length * KEYS_PER_TAG) / KEYS_PER_LISTING);
+  if (driver.listsWithTimes === true && driver.walkFiles !== undefined && listings < Math.ceil(tags.length / CONCURRENCY)) {
+    const root = pathFor({ kind: 'tagsRoot', name });
+    const wanted = new Set(tags);
+    await driver.walkFiles(root, (info) => {
+      // <root>/<tag>/current/link; the tag's index links (<root>/<tag>/index/…) come along and are skipped.
+      if (!info.path.endsWith(CURRENT_LINK)) return;
+      const tag = info.path.slice(root.length + 1, -CURRENT_LINK.length);
+      if (wanted.has(tag)) times.set(tag, info.modTime);
+    });
+    return times;
+  }
   await forEachLimited(tags, CONCURRENCY, async (tag) => {
     const info = await ifPresent(driver.stat(pathFor({ kind: 'tagCurrentLink', name, tag })));
     if (info !== undefined) times.set(tag, info.modTime);

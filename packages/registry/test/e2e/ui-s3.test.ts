@@ -3,7 +3,7 @@
 // delete through one replica's UI is gone for the other's API.
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { cleanupTestbed, htpasswdLine, startS3rver, tempDir, type S3rver } from '@private-registry/testbed';
+import { cleanupTestbed, htpasswdLine, startHttpFaultProxy, startS3rver, tempDir, type HttpFaultProxy, type S3rver } from '@private-registry/testbed';
 import { writeFile } from 'node:fs/promises';
 import { BasicAuthClient } from '../ui/ui-fixture.js';
 import { blobDescriptor, imageIndex, LINUX_AMD64, LINUX_ARM64, MediaType } from '../api/oci-content.js';
@@ -41,14 +41,19 @@ describe('web UI on S3, two replicas on one bucket @e2e', function () {
   let s3: S3rver;
   let a: S3RegistryProcess;
   let b: S3RegistryProcess;
+  let proxy: HttpFaultProxy;
 
   before(async () => {
     s3 = await startS3rver({ silent: true });
     const htpasswd = join((await tempDir('ui-s3')).path, 'htpasswd');
     await writeFile(htpasswd, `${await htpasswdLine(ADMIN)}\n`);
-    const base = JSON.parse(s3ConfigText(s3, { bucket: await s3.createBucket(), rootdirectory: '/ui' })) as Record<string, unknown>;
-    const configText = JSON.stringify({ ...base, auth: { htpasswd: { realm: 'ui-s3', path: htpasswd }, access: [{ repository: ['**'], users: [ADMIN.user], actions: ['admin'] }] } });
-    [a, b] = await Promise.all([startS3Registry({ configText, readyStatuses: [401] }), startS3Registry({ configText, readyStatuses: [401] })]);
+    // Replica b reaches the bucket through a proxy that counts its S3 requests.
+    proxy = await startHttpFaultProxy(s3.endpoint);
+    const bucket = await s3.createBucket();
+    const auth = { htpasswd: { realm: 'ui-s3', path: htpasswd }, access: [{ repository: ['**'], users: [ADMIN.user], actions: ['admin'] }] };
+    const configOf = (endpoint?: string): string =>
+      JSON.stringify({ ...(JSON.parse(s3ConfigText(s3, { bucket, rootdirectory: '/ui', ...(endpoint ? { endpoint } : {}) })) as Record<string, unknown>), auth });
+    [a, b] = await Promise.all([startS3Registry({ configText: configOf(), readyStatuses: [401] }), startS3Registry({ configText: configOf(proxy.url), readyStatuses: [401] })]);
   });
   after(cleanupTestbed);
 
@@ -89,5 +94,33 @@ describe('web UI on S3, two replicas on one bucket @e2e', function () {
     expect(confirm.status).to.equal(200);
     expect(await visitor.post(`${b.url}/ui/r/s3ui/app/-/arm/delete`, { _csrf: csrfOf(confirm.text) })).to.deep.include({ status: 303, location: '/ui/r/s3ui/app?deleted=tag+arm' });
     expect((await client.tagsOf('s3ui/app')).sort()).to.deep.equal(['amd', 'multi']);
+  });
+
+  it('sorts a repository of 40 tags by push time from one key listing, without a HEAD per tag', async () => {
+    const client = new BasicAuthClient(a.url, ADMIN.user, ADMIN.password);
+    const image = await client.pushImage('s3ui/many', 't00');
+    for (let i = 1; i < 40; i++) expect((await client.pushManifest('s3ui/many', `t${String(i).padStart(2, '0')}`, image.manifest)).status).to.equal(201);
+    // Two tags moved later, a second apart (S3 keeps LastModified to the second): newest first.
+    for (const tag of ['t05', 't30']) {
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      expect((await client.pushImage('s3ui/many', tag)).manifest.digest).to.not.equal(image.manifest.digest);
+    }
+    const visitor = new Visitor();
+    const form = await visitor.get(`${b.url}/ui/login`);
+    await visitor.post(`${b.url}/ui/login`, { _csrf: csrfOf(form.text), username: ADMIN.user, password: ADMIN.password, next: '' });
+
+    const seen = proxy.requests.length;
+    const byTime = await visitor.get(`${b.url}/ui/r/s3ui/many?sort=time`);
+    expect(byTime.status).to.equal(200);
+    const shown = [...byTime.text.matchAll(/<a href="\/ui\/r\/s3ui\/many\/-\/(t\d+)">/g)].map((m) => m[1]);
+    expect(shown).to.have.lengthOf(40);
+    expect(shown.slice(0, 2)).to.deep.equal(['t30', 't05']);
+    const requests = proxy.requests.slice(seen).map((r) => `${r.method} ${decodeURIComponent(r.path.split('?')[0] ?? '')}${r.path.includes('list-type=2') ? ` ${decodeURIComponent(r.path.slice(r.path.indexOf('?')))}` : ''}`);
+    const linkHeads = requests.filter((r) => r.startsWith('HEAD ') && r.includes('/_manifests/tags/'));
+    expect(linkHeads, requests.join('\n')).to.deep.equal([]);
+    const listings = requests.filter((r) => r.includes('list-type=2') && r.includes('s3ui/many/_manifests/tags/') && !r.includes('delimiter'));
+    expect(listings, requests.join('\n')).to.have.lengthOf(1);
+    // The page still reads each tag's link for its digest.
+    expect(requests.filter((r) => r.startsWith('GET ') && r.endsWith('/current/link'))).to.have.lengthOf(40);
   });
 });

@@ -7,6 +7,8 @@ import { RegistryServices } from '../../src/services/registry-services.js';
 import type { Catalog } from '../../src/services/catalog.js';
 import { PageData, TAGS_PER_PAGE } from '../../src/ui/page-data.js';
 import { NAMES_TTL_MS, RepositoryNames } from '../../src/ui/repository-names.js';
+import { tagPushTimes } from '../../src/ui/repository-tags.js';
+import type { StorageDriver } from '../../src/storage/storage-driver.js';
 import { blobDescriptor, contentOf, imageManifest, MediaType } from '../api/oci-content.js';
 import { countingDriver, startUiRegistry, type UiRegistry } from './ui-fixture.js';
 
@@ -52,6 +54,45 @@ describe('web UI page data', function () {
     const shown = new Set(page.rows.map((r) => r.tag));
     expect(linkReads(reads, all.filter((t) => !shown.has(t))), 'one stat per tag not shown').to.equal(all.length - shown.size);
     expect(linkReads(reads, [...shown]), 'a stat and a read per tag shown').to.equal(2 * shown.size);
+  });
+
+  /** `inner` as a driver whose walkFiles is a key listing with times (as S3's), counting its walks. */
+  function listingDriver(inner: StorageDriver): { driver: StorageDriver; walks: () => number } {
+    let walks = 0;
+    const driver = new Proxy(inner, {
+      get(target, property) {
+        if (property === 'listsWithTimes') return true;
+        const value: unknown = Reflect.get(target, property, target);
+        if (property !== 'walkFiles' || typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          walks += 1;
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    return { driver, walks: () => walks };
+  }
+
+  it('sorted by time where the driver lists keys with their times (S3), takes the times from one listing and stats no link', async function () {
+    const counting = countingDriver(registry.driver);
+    const { driver, walks } = listingDriver(counting.driver);
+    const listed = await new PageData(new RegistryServices(driver, registry.services.policy)).tagRows('many/tags', 'time', 1);
+    const stated = await new PageData(new RegistryServices(registry.driver, registry.services.policy)).tagRows('many/tags', 'time', 1);
+    expect(listed.rows.map((r) => [r.tag, r.pushed.getTime()])).to.deep.equal(stated.rows.map((r) => [r.tag, r.pushed.getTime()]));
+    expect(walks(), 'one listing of the tags directory').to.equal(1);
+    const all = ['seed', ...Array.from({ length: TAGS }, (_, i) => `t${String(i).padStart(3, '0')}`)];
+    const shown = new Set(listed.rows.map((r) => r.tag));
+    expect(linkReads(counting.reads, all.filter((t) => !shown.has(t))), 'nothing for a tag not shown').to.equal(0);
+    expect(linkReads(counting.reads, [...shown]), 'a read per tag shown').to.equal(shown.size);
+  });
+
+  it('stats the links of a few tags even where the driver lists with times (one round of stats is no slower than a listing)', async function () {
+    const counting = countingDriver(registry.driver);
+    const { driver, walks } = listingDriver(counting.driver);
+    const times = await tagPushTimes(driver, 'many/tags', ['seed', 't000', 't001']);
+    expect([...times.keys()].sort()).to.deep.equal(['seed', 't000', 't001']);
+    expect(walks()).to.equal(0);
+    expect(linkReads(counting.reads, ['seed', 't000', 't001'])).to.equal(3);
   });
 });
 

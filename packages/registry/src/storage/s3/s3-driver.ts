@@ -27,6 +27,8 @@ export interface S3DriverOptions {
 
 export class S3Driver implements StorageDriver {
   readonly name = 's3';
+  /** walkFiles is a flat LIST: 1000 keys with their sizes and LastModified per request. */
+  readonly listsWithTimes = true;
   readonly #bucket: S3Bucket;
   readonly #redirect: boolean;
 
