@@ -49,6 +49,9 @@ export type PathSpec =
   | { kind: 'gcLastRun' }
   /** Our extension: the key the web UI signs its session cookies with (shared by replicas). */
   | { kind: 'uiSessionKey' }
+  /** Our extension: web UI sessions signed out before they expired (a hash of the id; the content, its expiry). */
+  | { kind: 'uiSignedOutRoot' }
+  | { kind: 'uiSignedOut'; key: string }
   /** Our extension: where fsck --repair moves corrupt blobs (never deleted silently). */
   | { kind: 'quarantineRoot' }
   | { kind: 'quarantinedBlob'; stamp: string; digest: Digest }
@@ -132,6 +135,11 @@ export function pathFor(spec: PathSpec): string {
       return `${OWN_ROOT}/gc/last-run.json`;
     case 'uiSessionKey':
       return `${OWN_ROOT}/ui/session-key`;
+    case 'uiSignedOutRoot':
+      return `${OWN_ROOT}/ui/signed-out`;
+    case 'uiSignedOut':
+      if (!/^[0-9a-f]{40}$/.test(spec.key)) throw new Error(`not a signed-out session key: ${JSON.stringify(spec.key.slice(0, 48))}`);
+      return `${OWN_ROOT}/ui/signed-out/${spec.key}`;
     case 'quarantineRoot':
       return `${OWN_ROOT}/quarantine`;
     case 'quarantinedBlob':

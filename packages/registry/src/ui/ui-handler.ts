@@ -29,6 +29,7 @@ import { describeError } from './error-text.js';
 import { readForm } from './form-body.js';
 import { parseUiRoute, UiPaths, type UiRoute } from './ui-routes.js';
 import { readCookie, SESSION_COOKIE, sessionCookie, type SessionSigner, type UiSession } from './ui-session.js';
+import type { SignedOutSessions } from './signed-out-sessions.js';
 
 export interface UiHandlerOptions {
   services: RegistryServices;
@@ -40,6 +41,8 @@ export interface UiHandlerOptions {
   urls: UrlPolicy;
   sessionTtlMs: number;
   signer: SessionSigner;
+  /** Logouts, seen by every process sharing the store. */
+  signedOut: SignedOutSessions;
   assets: UiAssets;
   status: Omit<StatusSources, 'services'>;
   version: string;
@@ -71,7 +74,7 @@ export function createUiHandler(options: UiHandlerOptions): UiHandler {
     res.setHeader('Set-Cookie', sessionCookie(signer.encode(session), { path: cookiePath, secure: options.urls.tls, maxAgeS: (session.expires - Date.now()) / 1000 }));
   };
 
-  /** Who is asking: the session's user or robot as they stand now (removed or revoked: logged out). */
+  /** Who is asking: the session's user or robot as they stand now (removed, revoked or signed out: logged out). */
   const visit = async (req: IncomingMessage, res: ServerResponse): Promise<Visit> => {
     await signer.settle();
     const cookie = readCookie(req, SESSION_COOKIE);
@@ -81,7 +84,7 @@ export function createUiHandler(options: UiHandlerOptions): UiHandler {
       setSession(res, session);
     }
     if (access === undefined || session.subject === undefined) return { session, principal: ANONYMOUS, signedIn: false };
-    const principal = await access.subjectOf(session.subject.name);
+    const principal = (await options.signedOut.isSignedOut(session)) ? undefined : await access.subjectOf(session.subject.name);
     if (principal === undefined || principal.kind !== session.subject.kind) {
       session = signer.issue(options.sessionTtlMs);
       setSession(res, session);
@@ -170,6 +173,7 @@ export function createUiHandler(options: UiHandlerOptions): UiHandler {
       if (!posting) return allow('POST');
       const form = await readForm(req);
       if (!signer.checkCsrf(v.session, form.get('_csrf') ?? undefined)) return errorPage(req, res, v, 403, 'Form expired', 'This form is no longer valid: reload the page and try again.');
+      if (v.signedIn) await options.signedOut.signOut(v.session);
       setSession(res, signer.issue(options.sessionTtlMs));
       return redirect(res, paths.login());
     }

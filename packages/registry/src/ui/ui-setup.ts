@@ -12,6 +12,7 @@ import { AnnouncedRegistries } from './announced-registries.js';
 import { loadUiAssets } from './ui-assets.js';
 import { createUiHandler, type UiHandler } from './ui-handler.js';
 import { loadSessionKey, readSessionKey, SessionSigner } from './ui-session.js';
+import { SignedOutSessions } from './signed-out-sessions.js';
 
 /** From when after its start a process reads the session key again, at its first UI request. */
 const KEY_SETTLE_MS = 2_000;
@@ -47,6 +48,7 @@ export async function setupUi(options: UiSetupOptions): Promise<UiSetup> {
   // Workers or replicas started together may each have made a key: the first UI request a moment later reads
   // the one that stayed.
   signer.settleAfter(KEY_SETTLE_MS);
+  const signedOut = new SignedOutSessions(options.driver, { readOnly: config.storage.maintenance.readOnly.enabled, log: log.child({ component: 'ui' }) });
   return {
     handler: (services, urls) =>
       createUiHandler({
@@ -57,6 +59,7 @@ export async function setupUi(options: UiSetupOptions): Promise<UiSetup> {
         urls,
         sessionTtlMs: config.ui.sessionTtlMs,
         signer,
+        signedOut,
         assets,
         version: options.version,
         status: {

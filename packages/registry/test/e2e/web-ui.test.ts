@@ -293,9 +293,11 @@ describe('web UI in a real browser @e2e', function () {
     expectNoScriptErrors(admin);
   });
 
-  it('logs out with the button, after which every page sends the visitor to the login form again', async () => {
+  it('logs out with the button, after which every page sends the visitor to the login form again, even with a copy of the old cookie', async () => {
     const admin = await loggedIn(USERS.admin);
     const { page } = admin;
+    const copied = await admin.context.cookies();
+    expect(copied.map((c) => c.name)).to.include('registry_ui_session');
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.waitForURL((url) => url.pathname === '/ui/login');
     for (const path of ['', `r/${content.single.repository}`, imagePath(content.single.repository, content.single.reference), 'status']) {
@@ -304,6 +306,11 @@ describe('web UI in a real browser @e2e', function () {
     }
     expect(await page.getByRole('button', { name: 'Log out' }).count()).to.equal(0);
     expectNoScriptErrors(admin);
+    // Another browser given the cookie as it was before the logout (copied, say, from a shared machine).
+    const thief = await session();
+    await thief.context.addCookies(copied);
+    await thief.page.goto(ui('status'));
+    expect(new URL(thief.page.url()).pathname, 'the signed-out session is refused').to.equal('/ui/login');
   });
 
   it('shows a reader no delete control and no status page, and refuses the forced delete form (403) with or without a CSRF token', async () => {

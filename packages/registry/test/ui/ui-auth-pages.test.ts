@@ -223,6 +223,40 @@ describe('web UI pages with authentication', function () {
       expect(await browser.get('/ui/')).to.deep.include({ status: 303, location: '/ui/login?next=%2Fui%2F' });
     });
 
+    it('signs the session out everywhere: a copy of the old cookie no longer logs in, here or on a replica', async function () {
+      const replica = await startUiRegistry({ deleteEnabled: true, users: USERS, access: ACCESS, replicaOf: registry });
+      try {
+        const browser = await loggedIn('reader');
+        const kept = await loggedIn('reader');
+        const page = await browser.get('/ui/');
+        const copied = browser.cookie;
+        // The replica has looked at the session before the logout (and found it valid).
+        const onReplica = replica.browser();
+        onReplica.cookie = copied;
+        expect((await onReplica.get('/ui/r/team/app')).status).to.equal(200);
+        expect((await browser.post('/ui/logout', { _csrf: csrfOf(page.text) })).status).to.equal(303);
+
+        const stolen = registry.browser();
+        stolen.cookie = copied;
+        expect(await stolen.get('/ui/r/team/app'), 'the copy, where the logout was made').to.deep.include({ status: 303, location: '/ui/login?next=%2Fui%2Fr%2Fteam%2Fapp' });
+        expect(sessionPayload(stolen.cookie).s, 'replaced by a session of no one').to.equal(undefined);
+        const elsewhere = replica.browser();
+        elsewhere.cookie = copied;
+        await eventually('the replica refuses the copy', async () => (await elsewhere.get('/ui/r/team/app')).status === 303, 7_000);
+        // Another session of the same user is not touched.
+        expect((await kept.get('/ui/r/team/app')).status).to.equal(200);
+        const keptOnReplica = replica.browser();
+        keptOnReplica.cookie = kept.cookie;
+        expect((await keptOnReplica.get('/ui/r/team/app')).status).to.equal(200);
+        // The store holds a hash of the id, never the id.
+        const records = await registry.driver.list('/private-registry/ui/signed-out');
+        expect(records).to.have.lengthOf.at.least(1);
+        expect(records.join(' ')).to.not.include(sessionPayload(copied).i);
+      } finally {
+        await replica.close();
+      }
+    });
+
     it('logs out on its next request a user removed from the htpasswd file', async function () {
       const browser = await loggedIn('leaver');
       expect((await browser.get('/ui/r/team/app')).status).to.equal(200);

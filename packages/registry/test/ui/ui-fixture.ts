@@ -16,6 +16,7 @@ import { StorageReadiness } from '../../src/storage/storage-readiness.js';
 import { createUiHandler } from '../../src/ui/ui-handler.js';
 import type { UiAssets } from '../../src/ui/ui-assets.js';
 import { SESSION_COOKIE, SessionSigner } from '../../src/ui/ui-session.js';
+import { SignedOutSessions } from '../../src/ui/signed-out-sessions.js';
 import { ErrorPage } from '../../src/ui/pages/simple-pages.js';
 import { UiPaths } from '../../src/ui/ui-routes.js';
 import { RegistryApiClient, type RequestOptions, type ApiResponse } from '../api/api-client.js';
@@ -53,11 +54,15 @@ export interface UiRegistryOptions {
   sessionTtlMs?: number;
   /** http.host: the public URL pull commands name. */
   publicHost?: string;
+  /** A replica of this registry: its store and session key (the users are given again). */
+  replicaOf?: UiRegistry;
 }
 
 export interface UiRegistry {
   url: string;
   driver: MemoryDriver;
+  /** The session signing key (what replicas share through the store). */
+  sessionKey: Buffer;
   services: RegistryServices;
   /** Pushes through the API (as the htpasswd user `pusher`, when auth is on). */
   api: RegistryApiClient;
@@ -75,7 +80,7 @@ const PUSHER = { user: 'pusher', password: `pusher-${randomBytes(6).toString('he
 
 export async function startUiRegistry(options: UiRegistryOptions = {}): Promise<UiRegistry> {
   const log = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const driver = new MemoryDriver();
+  const driver = options.replicaOf?.driver ?? new MemoryDriver();
   let access: AccessControl | undefined;
   let dir: string | undefined;
   let htpasswdPath: string | undefined;
@@ -89,7 +94,9 @@ export async function startUiRegistry(options: UiRegistryOptions = {}): Promise<
     // Robot tokens (AccessTokens) live in the store: the gate reads them from the same driver.
     access = await createAccessControl(config.auth, { driver, log, http: config.http });
   }
-  const signer = new SessionSigner(randomBytes(32));
+  const sessionKey = options.replicaOf?.sessionKey ?? randomBytes(32);
+  const signer = new SessionSigner(sessionKey);
+  const signedOut = new SignedOutSessions(driver, { readOnly: options.readOnly ?? false, log });
   const readiness = new StorageReadiness(driver, log);
   const { app, services } = createRegistryApp({
     driver,
@@ -107,6 +114,7 @@ export async function startUiRegistry(options: UiRegistryOptions = {}): Promise<
         urls,
         sessionTtlMs: options.sessionTtlMs ?? 3_600_000,
         signer,
+        signedOut,
         assets: TEST_ASSETS,
         status: {
           readiness,
@@ -125,6 +133,7 @@ export async function startUiRegistry(options: UiRegistryOptions = {}): Promise<
   return {
     url,
     driver,
+    sessionKey,
     services,
     api: access === undefined ? new RegistryApiClient(url) : new BasicAuthClient(url, PUSHER.user, PUSHER.password),
     ...(htpasswdPath ? { htpasswdPath } : {}),
