@@ -8,6 +8,7 @@ import type { Logger } from '@private-registry/core';
 import { pathFor } from '../storage/path-spec.js';
 import type { StorageDriver } from '../storage/storage-driver.js';
 import { isPathNotFound } from '../storage/storage-errors.js';
+import { deleteIfPresent, existsAt } from '../services/link-files.js';
 import type { UiSession } from './ui-session.js';
 
 /** How long a look that found a session not signed out holds in this process. */
@@ -54,30 +55,35 @@ export class SignedOutSessions {
     const now = this.now();
     const lookedAt = this.checked.get(session.id);
     if (lookedAt !== undefined && now - lookedAt < CHECK_TTL_MS) return false;
+    let recorded: boolean;
     try {
-      await this.driver.stat(pathFor({ kind: 'uiSignedOut', key: signedOutKey(session.id) }));
-      this.checked.delete(session.id);
-      this.known.set(session.id, session.expires);
-      return true;
+      recorded = await existsAt(this.driver, pathFor({ kind: 'uiSignedOut', key: signedOutKey(session.id) }));
     } catch (err) {
-      if (!isPathNotFound(err)) {
-        if (!this.warnedUnreadable) this.options.log.warn({ err }, 'the web UI could not read the signed-out sessions from the store: logouts made elsewhere are not seen until it can');
-        this.warnedUnreadable = true;
-        return false;
-      }
+      if (!this.warnedUnreadable) this.options.log.warn({ err }, 'the web UI could not read the signed-out sessions from the store: logouts made elsewhere are not seen until it can');
+      this.warnedUnreadable = true;
+      return false;
     }
     this.warnedUnreadable = false;
     this.checked.delete(session.id);
+    if (recorded) {
+      this.remember(session, now);
+      return true;
+    }
     this.checked.set(session.id, now);
     if (this.checked.size > MAX_CHECKED) this.checked.delete(this.checked.keys().next().value as string);
     return false;
   }
 
+  /** Keeps `session` as signed out in this process, and forgets those that have expired by `now`. */
+  private remember(session: UiSession, now: number): void {
+    for (const [id, expires] of this.known) if (expires <= now) this.known.delete(id);
+    this.known.set(session.id, session.expires);
+  }
+
   /** Records the logout of `session`: refused here at once, by the other processes once they look again. */
   async signOut(session: UiSession): Promise<void> {
     const now = this.now();
-    for (const [id, expires] of this.known) if (expires <= now) this.known.delete(id);
-    this.known.set(session.id, session.expires);
+    this.remember(session, now);
     this.checked.delete(session.id);
     if (this.options.readOnly) return;
     try {
@@ -105,10 +111,8 @@ export class SignedOutSessions {
     for (const path of entries) {
       const expires = Number((await this.driver.getContent(path).catch(() => Buffer.from(''))).toString('utf8'));
       // An unreadable or unparsable record is left: it costs a lookup, never a wrongly accepted session.
-      if (Number.isFinite(expires) && expires > 0 && expires <= now) {
-        await this.driver.delete(path);
-        removed += 1;
-      }
+      // Another replica's sweep may have removed it meanwhile: not an error.
+      if (Number.isFinite(expires) && expires > 0 && expires <= now && (await deleteIfPresent(this.driver, path))) removed += 1;
     }
     return removed;
   }

@@ -48,12 +48,13 @@ export async function setupUi(options: UiSetupOptions): Promise<UiSetup> {
   // Workers or replicas started together may each have made a key: the first UI request a moment later reads
   // the one that stayed.
   signer.settleAfter(KEY_SETTLE_MS);
-  const signedOut = new SignedOutSessions(options.driver, { readOnly: config.storage.maintenance.readOnly.enabled, log: log.child({ component: 'ui' }) });
+  const uiLog = log.child({ component: 'ui' });
+  const signedOut = new SignedOutSessions(options.driver, { readOnly: config.storage.maintenance.readOnly.enabled, log: uiLog });
   return {
     handler: (services, urls) =>
       createUiHandler({
         services,
-        log: log.child({ component: 'ui' }),
+        log: uiLog,
         ...(options.access ? { access: options.access } : {}),
         prefix: urls.prefix,
         urls,
